@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+// Every variable the service reads. `.env.example` documents each one; keep the two in step.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url({ message: 'must be a URL' }).optional());
+
+const postgresUrl = z.preprocess(
+  emptyAsUndefined,
+  z.string().regex(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// or postgresql:// URL' }).optional(),
+);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DEPLOYMENT_MODE: z.enum(['multi_tenant', 'single_tenant']).default('multi_tenant'),
+  ENFORCE_TENANT_ISOLATION: bool.default(true),
+  DEFAULT_ORGANIZATION_ID: z.preprocess(emptyAsUndefined, z.uuid({ message: 'must be a UUID' }).optional()),
+  DEFAULT_ORGANIZATION_NAME: z.string().min(1).max(100).default('My Organization'),
+
+  DATABASE_URL: postgresUrl,
+  CUSTOMER_DATABASE_URL: postgresUrl,
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5454),
+  SEED_DEMO_DATA: z.enum(['auto', 'true', 'false']).default('auto'),
+
+  JWT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  JWT_ISSUER: z.string().min(1).default('tenantql'),
+  JWT_AUDIENCE: z.string().min(1).default('tenantql-api'),
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(60 * 60 * 24 * 30).default(3600),
+
+  JWKS_URL: optionalUrl,
+  JWKS_ISSUER: z.preprocess(emptyAsUndefined, z.string().optional()),
+  JWKS_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().optional()),
+  JWKS_ORG_CLAIM: z.string().min(1).default('org_id'),
+  JWKS_EMAIL_CLAIM: z.string().min(1).default('email'),
+});
+
+export type RawEnv = z.infer<typeof envSchema>;

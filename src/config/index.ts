@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { envSchema, type RawEnv } from './env-schema.js';
+
+export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
+
+export interface AppConfig {
+  nodeEnv: RawEnv['NODE_ENV'];
+  isProduction: boolean;
+  host: string;
+  port: number;
+  logLevel: RawEnv['LOG_LEVEL'];
+  mode: DeploymentMode;
+  /** Single-tenant only: the organization every request acts in. */
+  defaultOrganizationId?: string;
+  defaultOrganizationName: string;
+  database: {
+    /** Undefined means: start the embedded PostgreSQL under `dataDir`. */
+    url?: string;
+    poolMax: number;
+    dataDir: string;
+    embeddedPort: number;
+  };
+  seedDemoData: RawEnv['SEED_DEMO_DATA'];
+  jwt: {
+    secret: Uint8Array;
+    issuer: string;
+    audience: string;
+    ttlSeconds: number;
+    /** True when no secret was configured and a random one was made for this process. */
+    generatedSecret: boolean;
+  };
+  jwks?: {
+    url: string;
+    issuer: string;
+    audience: string;
+    orgClaim: string;
+    emailClaim: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Parses the environment once. Every problem is collected and reported together,
+ * so an operator fixes a broken `.env` in one pass. Nothing else reads `process.env`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const isProduction = e.NODE_ENV === 'production';
+
+  if (e.DEPLOYMENT_MODE === 'multi_tenant' && !e.ENFORCE_TENANT_ISOLATION) {
+    problems.push(
+      'ENFORCE_TENANT_ISOLATION=false is refused in multi_tenant mode: it would show every organization\'s data to everyone. ' +
+        'Use DEPLOYMENT_MODE=single_tenant for a dedicated instance.',
+    );
+  }
+  if (e.DEPLOYMENT_MODE === 'single_tenant' && !e.DEFAULT_ORGANIZATION_ID) {
+    problems.push('DEFAULT_ORGANIZATION_ID is required when DEPLOYMENT_MODE=single_tenant (any UUID; the organization is created on first start).');
+  }
+  if (e.DEPLOYMENT_MODE === 'multi_tenant' && e.CUSTOMER_DATABASE_URL) {
+    problems.push('CUSTOMER_DATABASE_URL only applies to DEPLOYMENT_MODE=single_tenant; use DATABASE_URL.');
+  }
+
+  let generatedSecret = false;
+  let secret: Uint8Array;
+  if (e.JWT_SECRET && Buffer.byteLength(e.JWT_SECRET) >= MIN_SECRET_BYTES) {
+    secret = new TextEncoder().encode(e.JWT_SECRET);
+  } else if (isProduction) {
+    problems.push(`JWT_SECRET must be set to at least ${MIN_SECRET_BYTES} bytes in production.`);
+    secret = new Uint8Array();
+  } else if (e.JWT_SECRET) {
+    problems.push(`JWT_SECRET is too short: use at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`).`);
+    secret = new Uint8Array();
+  } else {
+    secret = randomBytes(48);
+    generatedSecret = true;
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    mode: e.DEPLOYMENT_MODE,
+    defaultOrganizationId: singleTenant ? e.DEFAULT_ORGANIZATION_ID : undefined,
+    defaultOrganizationName: e.DEFAULT_ORGANIZATION_NAME,
+    database: {
+      url: (singleTenant ? e.CUSTOMER_DATABASE_URL : undefined) ?? e.DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      dataDir: e.DATA_DIR,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+    },
+    seedDemoData: e.SEED_DEMO_DATA,
+    jwt: {
+      secret,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      ttlSeconds: e.JWT_TTL_SECONDS,
+      generatedSecret,
+    },
+    jwks: e.JWKS_URL
+      ? {
+          url: e.JWKS_URL,
+          issuer: e.JWKS_ISSUER ?? e.JWT_ISSUER,
+          audience: e.JWKS_AUDIENCE ?? e.JWT_AUDIENCE,
+          orgClaim: e.JWKS_ORG_CLAIM,
+          emailClaim: e.JWKS_EMAIL_CLAIM,
+        }
+      : undefined,
+  };
+}

@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+
+/** A person. Users are global: one login can belong to several organizations through memberships. */
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'user',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    /** Stored lower-cased so uniqueness is case-insensitive. */
+    email: p.text().unique('user_email_key'),
+    name: p.text(),
+    passwordHash: p.text().hidden(),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
+  }),
+});
+export type User = InferEntity<typeof User>;

@@ -1,0 +1,56 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/**
+ * The closed set of codes a client can see. Anything else becomes INTERNAL_SERVER_ERROR with
+ * the request id, and its details go to the log only (no SQL, stack or library message).
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = keyof typeof ErrorCode;
+
+/** Raised by services for failures the client can act on. */
+export class AppError extends GraphQLError {
+  constructor(code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>, message: string, httpStatus?: number) {
+    super(message, { extensions: { code, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
+  }
+}
+
+export const unauthenticated = (message = 'Sign in: send a valid token as "Authorization: Bearer <token>".', httpStatus?: number) =>
+  new AppError('UNAUTHENTICATED', message, httpStatus);
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found.`);
+export const badInput = (message: string) => new AppError('BAD_USER_INPUT', message);
+
+/** Codes produced by graphql-js and Apollo itself for malformed requests: safe to pass on. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export function isClientSafe(formatted: GraphQLFormattedError, error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return true;
+  // Errors raised by graphql-js/Apollo carry no originalError of their own.
+  const code = formatted.extensions?.code;
+  return typeof code === 'string' && REQUEST_ERROR_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError));
+}
+
+export function maskError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+  if (isClientSafe(formatted, error)) {
+    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log(unwrapResolverError(error));
+  return { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from './config/index.js';
+import { prepareDatabase } from './db/bootstrap.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { connectOrm, type Orm } from './db/orm.js';
+import { createLogger } from './logger.js';
+import { createServer } from './server.js';
+
+// The only file that listens: config -> database -> server -> shutdown.
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+const logger = createLogger(config);
+if (config.jwt.generatedSecret) logger.warn('JWT_SECRET is not set: using a random secret, so tokens stop working when the server restarts.');
+
+let embedded: EmbeddedDatabase | undefined;
+let orm: Orm | undefined;
+
+async function stopDatabase() {
+  await orm?.close().catch((err) => logger.error({ err }, 'closing the connection pool failed'));
+  await embedded?.stop().catch((err) => logger.error({ err }, 'stopping embedded PostgreSQL failed'));
+}
+
+try {
+  let url = config.database.url;
+  if (!url) {
+    if (config.isProduction) logger.warn('DATABASE_URL is not set: running on the embedded PostgreSQL under DATA_DIR.');
+    embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, database: 'tenantql', logger });
+    url = embedded.url;
+  }
+  orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax });
+  await prepareDatabase(orm, config, logger, { embedded: Boolean(embedded) });
+
+  const app = await createServer({ config, orm, logger });
+  await app.listen({ host: config.host, port: config.port });
+  logger.info(`tenantql (${config.mode}) ready: POST http://${config.host}:${config.port}/graphql${config.isProduction ? '' : ' (playground: open it in a browser)'}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    await stopDatabase();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+} catch (err) {
+  logger.fatal({ err }, 'start-up failed');
+  await stopDatabase();
+  process.exit(1);
+}

@@ -1,0 +1,101 @@
+import { Document } from '../../db/entities/index.js';
+import { assertRole, atLeast } from '../../auth/roles.js';
+import { forbidden, notFound } from '../../graphql/errors.js';
+import { line, parseId, text } from '../../graphql/input.js';
+import { keysetCursor, pageSize, toConnection } from '../../graphql/pagination.js';
+import type { RequestScope } from '../../tenancy/request-scope.js';
+import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
+import { recordActivity, recordDenied } from '../activity/activity.service.js';
+import { audited } from '../audited.js';
+
+const TITLE = { min: 1, max: 200 };
+const BODY = { max: 100_000 };
+const target = (id?: string) => ({ type: 'Document', id });
+
+export interface DocumentListArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: { includeArchived?: boolean | null; titleContains?: string | null } | null;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export async function listDocuments(scope: RequestScope, { first, after, filter }: DocumentListArgs) {
+  const where: Record<string, unknown> = {};
+  if (!filter?.includeArchived) where.archivedAt = null;
+  if (filter?.titleContains) where.title = { $ilike: `%${escapeLike(text(filter.titleContains, 'titleContains', TITLE))}%` };
+  const cursor = await scope.em.findByCursor(Document, where, {
+    first: pageSize(first, 20),
+    after: keysetCursor(after),
+    orderBy: { createdAt: 'desc', id: 'desc' },
+    includeCount: false,
+  });
+  return toConnection(cursor);
+}
+
+/** Reads are audited too. Unknown ids and other organizations' ids both give null. */
+export async function getDocument(scope: RequestScope, rawId: string): Promise<Document | null> {
+  const id = parseId(rawId);
+  const doc = await scope.em.findOne(Document, { id });
+  if (!doc) {
+    await recordDenied(scope, 'document.read', target(id));
+    return null;
+  }
+  const em = scope.em.fork();
+  recordActivity(em, scope, 'document.read', target(id));
+  await em.flush();
+  return doc;
+}
+
+async function load(em: TenantEntityManager, id: string): Promise<Document> {
+  // The tenant filter scopes this read; TenantEntityManager re-checks identity-map hits.
+  const doc = await em.findOne(Document, { id });
+  if (!doc) throw notFound('Document');
+  return doc;
+}
+
+export async function createDocument(scope: RequestScope, input: { title: string; body?: string | null }) {
+  assertRole(scope, 'MEMBER', 'Creating documents');
+  const title = line(input.title, 'title', TITLE);
+  const body = input.body == null ? null : text(input.body, 'body', BODY);
+  return audited(scope, 'document.create', target(), async (em) =>
+    // organizationId and author come from the request, never from input.
+    em.create(Document, { organizationId: scope.organizationId, createdById: scope.userId, title, body }),
+  );
+}
+
+export async function updateDocument(scope: RequestScope, rawId: string, input: { title?: string | null; body?: string | null }) {
+  const id = parseId(rawId);
+  assertRole(scope, 'MEMBER', 'Editing documents');
+  const changes: Partial<Pick<Document, 'title' | 'body'>> = {};
+  if (input.title != null) changes.title = line(input.title, 'title', TITLE);
+  if ('body' in input && input.body !== undefined) changes.body = input.body === null ? null : text(input.body, 'body', BODY);
+  return audited(scope, 'document.update', target(id), async (em) => {
+    const doc = await load(em, id);
+    em.assign(doc, changes);
+    return doc;
+  });
+}
+
+export async function setArchived(scope: RequestScope, rawId: string, archived: boolean) {
+  const id = parseId(rawId);
+  assertRole(scope, 'MEMBER', archived ? 'Archiving documents' : 'Restoring documents');
+  return audited(scope, archived ? 'document.archive' : 'document.restore', target(id), async (em) => {
+    const doc = await load(em, id);
+    doc.archivedAt = archived ? (doc.archivedAt ?? new Date()) : null;
+    return doc;
+  });
+}
+
+export async function deleteDocument(scope: RequestScope, rawId: string): Promise<string> {
+  const id = parseId(rawId);
+  assertRole(scope, 'MEMBER', 'Deleting documents');
+  return audited(scope, 'document.delete', target(id), async (em) => {
+    const doc = await load(em, id);
+    if (!atLeast(scope.role, 'ADMIN') && doc.createdById !== scope.userId) {
+      throw forbidden('Only the author or an ADMIN can delete this document.');
+    }
+    em.remove(doc);
+    return id;
+  });
+}

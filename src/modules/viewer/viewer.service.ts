@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Membership, Organization, User, type Role } from '../../db/entities/index.js';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
+import { issueToken } from '../../auth/tokens.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
+import { email as parseEmail, line, parseId, text } from '../../graphql/input.js';
+import type { AuthPayloadModel, ViewerMembershipModel, ViewerModel } from '../../graphql/models.js';
+import { forkForSystem, forkForTenant } from '../../tenancy/tenant-entity-manager.js';
+import { slugFor } from './slug.js';
+
+type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'tenant'>;
+
+/**
+ * The directory: who a user is and which organizations they belong to. These lookups are
+ * keyed by the user, across organizations, so they use an explicit system scope.
+ */
+const directory = (ctx: Ctx, reason: string) => forkForSystem(ctx.orm.em, reason);
+
+export function me(ctx: Ctx): ViewerModel {
+  if (!ctx.userId) throw unauthenticated();
+  return { userId: ctx.userId, organizationId: ctx.tenant?.organizationId ?? null, role: ctx.tenant?.role ?? null };
+}
+
+export async function viewerMemberships(ctx: Ctx, userId: string): Promise<ViewerMembershipModel[]> {
+  const em = directory(ctx, "the signed-in user's own memberships");
+  const rows = await em.find(Membership, { userId }, { orderBy: { createdAt: 'asc' } });
+  return rows.map(({ organizationId, role }) => ({ organizationId, role }));
+}
+
+async function payload(ctx: Ctx, user: User, organization: Organization | null, role: Role | null): Promise<AuthPayloadModel> {
+  const singleTenant = ctx.config.mode === 'single_tenant';
+  const token = await issueToken(ctx.config.jwt, { userId: user.id, organizationId: singleTenant ? null : organization?.id, role });
+  return { ...token, user, organization };
+}
+
+export interface SignUpInput {
+  email: string;
+  password: string;
+  name: string;
+  organizationName?: string | null;
+}
+
+export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadModel> {
+  const email = parseEmail(input.email);
+  const name = line(input.name, 'name', { min: 1, max: 100 });
+  const password = text(input.password, 'password', { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH });
+  const singleTenant = ctx.config.mode === 'single_tenant';
+  const orgName = singleTenant ? null : line(input.organizationName ?? '', 'organizationName', { min: 1, max: 100 });
+  const passwordHash = await hashPassword(password);
+
+  const em = singleTenant
+    ? forkForTenant(ctx.orm.em, ctx.config.defaultOrganizationId!)
+    : directory(ctx, 'sign-up creates a user and their organization');
+  try {
+    return await em.transactional(async (tx) => {
+      if (await tx.findOne(User, { email }, { fields: ['id'] })) throw badInput('An account with this email already exists.');
+      const user = tx.create(User, { id: randomUUID(), email, name, passwordHash });
+      let organization: Organization;
+      let role: Role;
+      if (singleTenant) {
+        // Lock the organization so two first sign-ups cannot both become OWNER.
+        organization = await tx.findOneOrFail(Organization, ctx.config.defaultOrganizationId!, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        role = (await tx.count(Membership, {})) === 0 ? 'OWNER' : 'MEMBER';
+      } else {
+        organization = tx.create(Organization, { id: randomUUID(), name: orgName!, slug: await slugFor(tx, orgName!) });
+        role = 'OWNER';
+      }
+      tx.create(Membership, { organizationId: organization.id, userId: user.id, role });
+      await tx.flush();
+      return payload(ctx, user, organization, role);
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw badInput('An account with this email already exists.');
+    throw err;
+  }
+}
+
+export async function login(ctx: Ctx, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
+  const em = directory(ctx, 'login looks up the user and their memberships');
+  const email = input.email.trim().toLowerCase();
+  const user = email.length <= 254 ? await em.findOne(User, { email }, { }) : null;
+  if (!(await verifyPassword(user?.passwordHash, input.password)) || !user) throw unauthenticated('Invalid email or password.');
+
+  const wanted =
+    ctx.config.mode === 'single_tenant' ? ctx.config.defaultOrganizationId! : input.organizationId ? parseId(input.organizationId, 'organizationId') : null;
+  const membership = wanted
+    ? await em.findOne(Membership, { userId: user.id, organizationId: wanted })
+    : await em.findOne(Membership, { userId: user.id }, { orderBy: { createdAt: 'asc' } });
+  if (wanted && !membership) throw forbidden('You are not a member of this organization.');
+  const organization = membership ? await em.findOneOrFail(Organization, membership.organizationId) : null;
+  return payload(ctx, user, organization, membership?.role ?? null);
+}
+
+export async function switchOrganization(ctx: Ctx, rawOrganizationId: string): Promise<AuthPayloadModel> {
+  if (!ctx.userId) throw unauthenticated();
+  if (ctx.config.mode === 'single_tenant') throw badInput('This instance serves a single organization: there is nothing to switch to.');
+  const organizationId = parseId(rawOrganizationId, 'organizationId');
+  const em = directory(ctx, 'switching organization checks the user\'s membership');
+  const membership = await em.findOne(Membership, { userId: ctx.userId, organizationId });
+  if (!membership) throw forbidden('You are not a member of this organization.');
+  const [user, organization] = await Promise.all([em.findOneOrFail(User, ctx.userId), em.findOneOrFail(Organization, organizationId)]);
+  return payload(ctx, user, organization, membership.role);
+}

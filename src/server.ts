@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticate.js';
+import type { AppConfig } from './config/index.js';
+import { tenantFilteredEntities } from './db/entities/index.js';
+import type { Orm } from './db/orm.js';
+import { buildContext, type GraphQLContext } from './graphql/context.js';
+import { maskError } from './graphql/errors.js';
+import { requestIdPlugin } from './graphql/request-id-plugin.js';
+import { buildSchema } from './graphql/schema.js';
+import { typeEntities } from './graphql/type-entities.js';
+import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
+
+export interface ServerDeps {
+  config: AppConfig;
+  orm: Orm;
+  logger: Logger;
+  /** Tests pass their own SDL to prove the start-up check refuses it. */
+  typeDefs?: string[];
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** Builds the HTTP server; does not listen. main.ts and the tests both use it. */
+export async function createServer({ config, orm, logger, typeDefs }: ServerDeps): Promise<FastifyInstance> {
+  const schema = buildSchema(typeDefs);
+  const problems = tenancyProblems(
+    schema,
+    orm.getMetadata(),
+    tenantFilteredEntities.map((e) => e.meta.className),
+    typeEntities,
+  );
+  if (problems.length > 0) throw new TenancyCheckError(problems);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Honour a caller's request id only when it is safe to log and echo.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !config.isProduction,
+    hideSchemaDetailsFromClientErrors: config.isProduction,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error in a GraphQL request')),
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      requestIdPlugin(),
+      config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+  });
+  await apollo.start();
+
+  const authenticate = createAuthenticator(config);
+  await app.register(fastifyApollo(apollo), {
+    context: (request) => buildContext({ config, orm, authenticate }, request),
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ok = await orm.isConnected().catch(() => false);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
+  });
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    // Fastify's own 4xx (bad JSON, body too large) keep their message; anything else is masked.
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error');
+    return reply.code(status).send({
+      errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }],
+    });
+  });
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { Role } from '../db/entities/index.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { requireTenant } from './tenant-scoped-directive.js';
+import type { TenantEntityManager } from './tenant-entity-manager.js';
+
+/** Everything a service needs to act for one user in one organization. */
+export interface RequestScope {
+  em: TenantEntityManager;
+  organizationId: string;
+  userId: string;
+  role: Role;
+  requestId: string;
+}
+
+export function scopeOf(ctx: GraphQLContext): RequestScope {
+  const tenant = requireTenant(ctx);
+  return { em: ctx.em, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
+}
