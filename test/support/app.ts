@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loadConfig, type AppConfig } from '../../src/config/index.js';
+import { prepareDatabase } from '../../src/db/bootstrap.js';
+import { connectOrm, type Orm } from '../../src/db/orm.js';
+import { createServer } from '../../src/server.js';
+import { createTestDatabase } from './database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!!';
+
+export interface TestApp {
+  url: string;
+  graphqlUrl: string;
+  databaseUrl: string;
+  config: AppConfig;
+  orm: Orm;
+  server: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server on a loopback port, over a real database: the same createServer() that
+ * main.ts uses, with configuration parsed from an env object exactly as in production.
+ */
+export async function startApp(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestApp> {
+  const dbUrl = databaseUrl ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: dbUrl,
+    SEED_DEMO_DATA: 'false',
+    ...env,
+  });
+  const logger = pino({ level: config.logLevel });
+  const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax });
+  await prepareDatabase(orm, config, logger, { embedded: false });
+  const server = await createServer({ config, orm, logger });
+  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    graphqlUrl: `${address}/graphql`,
+    databaseUrl: config.database.url!,
+    config,
+    orm,
+    server,
+    close: async () => {
+      await server.close();
+      await orm.close();
+    },
+  };
+}

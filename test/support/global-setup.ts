@@ -1,0 +1,73 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { connectOrm } from '../../src/db/orm.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A URL of the test server's maintenance database, for CREATE DATABASE. */
+    adminUrl: string;
+    /** A migrated database that each test database is copied from. */
+    templateDatabase: string;
+    /** Prefix of every database this run creates (dropped at the end). */
+    databasePrefix: string;
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+export const withDatabase = (url: string, database: string) => {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+
+/**
+ * One PostgreSQL for the whole run: TEST_DATABASE_URL's server when set, else an embedded one
+ * in a throw-away directory. Migrations run once, into a template database.
+ */
+export default async function setup(project: TestProject) {
+  let adminUrl = process.env.TEST_DATABASE_URL;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  let dir: string | undefined;
+  if (!adminUrl) {
+    dir = await mkdtemp(join(tmpdir(), 'tenantql-test-'));
+    await chmod(dir, 0o755); // the embedded server may run as the `postgres` user
+    const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', persistent: false });
+    adminUrl = embedded.adminUrl;
+    stopEmbedded = embedded.stop;
+  }
+
+  const prefix = `tenantql_test_${process.pid}_${Date.now().toString(36)}`;
+  const template = `${prefix}_template`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${template}"`);
+  const orm = await connectOrm({ clientUrl: withDatabase(adminUrl, template), mode: 'multi_tenant', poolMax: 2 });
+  await orm.getMigrator().up();
+  await orm.close();
+
+  project.provide('adminUrl', adminUrl);
+  project.provide('templateDatabase', template);
+  project.provide('databasePrefix', prefix);
+
+  return async () => {
+    const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${prefix}%`]);
+    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
+    await admin.end();
+    await stopEmbedded?.();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+}
