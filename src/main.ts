@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { prepareDatabase } from './db/bootstrap.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
@@ -6,6 +7,9 @@ import { createLogger } from './logger.js';
 import { createServer } from './server.js';
 
 // The only file that listens: config -> database -> server -> shutdown.
+
+// Variables already set in the environment win over the file.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 let config;
 try {
