@@ -52,5 +52,6 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log:
     return { ...formatted, extensions };
   }
   log(unwrapResolverError(error));
-  return { message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  const { locations, path } = formatted;
+  return { message: 'Internal server error', locations, path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

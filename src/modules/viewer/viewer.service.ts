@@ -80,8 +80,11 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
 export async function login(ctx: Ctx, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
   const em = directory(ctx, 'login looks up the user and their memberships');
   const email = input.email.trim().toLowerCase();
-  const user = email.length <= 254 ? await em.findOne(User, { email }, { }) : null;
-  if (!(await verifyPassword(user?.passwordHash, input.password)) || !user) throw unauthenticated('Invalid email or password.');
+  // Oversized input is refused before argon2 spends time on it, with the same answer as a wrong password.
+  const plausible = email.length <= 254 && input.password.length <= MAX_PASSWORD_LENGTH;
+  const user = plausible ? await em.findOne(User, { email }) : null;
+  const valid = plausible && (await verifyPassword(user?.passwordHash, input.password));
+  if (!valid || !user) throw unauthenticated('Invalid email or password.');
 
   const wanted =
     ctx.config.mode === 'single_tenant' ? ctx.config.defaultOrganizationId! : input.organizationId ? parseId(input.organizationId, 'organizationId') : null;
