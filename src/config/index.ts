@@ -52,21 +52,25 @@ const MIN_SECRET_BYTES = 32;
  * so an operator fixes a broken `.env` in one pass. Nothing else reads `process.env`.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  // Field by field, so a bad value does not hide the rule violations that follow.
   const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(envSchema.shape)) {
+    const result = field.safeParse(env[key]);
+    if (result.success) values[key] = result.data;
+    else problems.push(...result.error.issues.map((i) => `${key}: ${i.message}`));
+  }
+  const e = values as RawEnv; // fields that failed are undefined; the rules below tolerate that
   const isProduction = e.NODE_ENV === 'production';
 
-  if (e.DEPLOYMENT_MODE === 'multi_tenant' && !e.ENFORCE_TENANT_ISOLATION) {
+  if (e.DEPLOYMENT_MODE === 'multi_tenant' && e.ENFORCE_TENANT_ISOLATION === false) {
     problems.push(
       'ENFORCE_TENANT_ISOLATION=false is refused in multi_tenant mode: it would show every organization\'s data to everyone. ' +
         'Use DEPLOYMENT_MODE=single_tenant for a dedicated instance.',
     );
   }
-  if (e.DEPLOYMENT_MODE === 'single_tenant' && !e.DEFAULT_ORGANIZATION_ID) {
+  const invalid = (key: string) => problems.some((p) => p.startsWith(`${key}:`));
+  if (e.DEPLOYMENT_MODE === 'single_tenant' && !e.DEFAULT_ORGANIZATION_ID && !invalid('DEFAULT_ORGANIZATION_ID')) {
     problems.push('DEFAULT_ORGANIZATION_ID is required when DEPLOYMENT_MODE=single_tenant (any UUID; the organization is created on first start).');
   }
   if (e.DEPLOYMENT_MODE === 'multi_tenant' && e.CUSTOMER_DATABASE_URL) {

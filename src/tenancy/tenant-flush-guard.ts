@@ -1,4 +1,4 @@
-import { ChangeSetType, type EventSubscriber, type FlushEventArgs } from '@mikro-orm/core';
+import { ChangeSetType, helper, type EventSubscriber, type FlushEventArgs } from '@mikro-orm/core';
 import { TenantIsolationError } from './errors.js';
 import { TenantEntityManager } from './tenant-entity-manager.js';
 
@@ -17,7 +17,8 @@ export class TenantFlushGuard implements EventSubscriber {
     for (const cs of uow.getChangeSets()) {
       if (!em.isTenantOwned(cs.name)) continue;
       const scopeOrg = em.organizationId; // throws when the EntityManager has no scope
-      const loadedOrg = cs.originalEntity?.organizationId;
+      // Delete change sets carry no originalEntity in MikroORM 6.6: read what was loaded.
+      const loadedOrg = (cs.originalEntity ?? helper(cs.entity).__originalEntityData)?.organizationId;
       const entityOrg = (cs.entity as { organizationId?: unknown }).organizationId;
       const ok =
         cs.type === ChangeSetType.CREATE
