@@ -64,6 +64,16 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   });
   await apollo.start();
 
+  // Before the Apollo plugin: routes keep the error handler in force when they are registered.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    // Fastify's own 4xx (bad JSON, body too large) keep their message; anything else is masked.
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error');
+    return reply.code(status).send({
+      errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }],
+    });
+  });
+
   const authenticate = createAuthenticator(config);
   await app.register(fastifyApollo(apollo), {
     context: (request) => buildContext({ config, orm, authenticate }, request),
@@ -73,14 +83,6 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   app.get('/readyz', async (_request, reply) => {
     const ok = await orm.isConnected().catch(() => false);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
-  });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
-    // Fastify's own 4xx (bad JSON, body too large) keep their message; anything else is masked.
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'unexpected error');
-    return reply.code(status).send({
-      errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }],
-    });
   });
   return app;
 }

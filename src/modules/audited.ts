@@ -1,7 +1,21 @@
+import type { Role } from '../db/entities/index.js';
+import { assertRole } from '../auth/roles.js';
 import { AppError } from '../graphql/errors.js';
 import type { RequestScope } from '../tenancy/request-scope.js';
 import type { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { recordActivity, recordDenied, type ActivityTarget } from './activity/activity.service.js';
+
+export interface AuditedAction<T> {
+  /** e.g. `document.update`; a refusal is recorded as `document.update.denied`. */
+  action: string;
+  target: ActivityTarget;
+  /** The role the action needs; a lower one is refused, and that refusal is recorded too. */
+  requires?: Role;
+  /** What the FORBIDDEN message calls the action, e.g. "Editing documents". */
+  describe?: string;
+  /** The target id when it is only known from the result (default: the result's `id`). */
+  targetId?: (result: T) => string;
+}
 
 /**
  * Runs one change to tenant data in a transaction together with its audit event. A refusal
@@ -9,14 +23,14 @@ import { recordActivity, recordDenied, type ActivityTarget } from './activity/ac
  */
 export async function audited<T extends object | string>(
   scope: RequestScope,
-  action: string,
-  target: ActivityTarget,
+  { action, target, requires, describe, targetId }: AuditedAction<T>,
   work: (em: TenantEntityManager) => Promise<T>,
 ): Promise<T> {
   try {
+    if (requires) assertRole(scope, requires, describe ?? action);
     return await scope.em.transactional(async (em) => {
       const result = await work(em);
-      const id = target.id ?? (typeof result === 'string' ? result : (result as { id?: string }).id);
+      const id = target.id ?? targetId?.(result) ?? (typeof result === 'string' ? result : (result as { id?: string }).id);
       recordActivity(em, scope, action, { type: target.type, id });
       return result;
     });

@@ -1,5 +1,6 @@
 import { Document } from '../../db/entities/index.js';
-import { assertRole, atLeast } from '../../auth/roles.js';
+import { randomUUID } from 'node:crypto';
+import { atLeast } from '../../auth/roles.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
 import { line, parseId, text } from '../../graphql/input.js';
 import { keysetCursor, pageSize, toConnection } from '../../graphql/pagination.js';
@@ -55,22 +56,22 @@ async function load(em: TenantEntityManager, id: string): Promise<Document> {
 }
 
 export async function createDocument(scope: RequestScope, input: { title: string; body?: string | null }) {
-  assertRole(scope, 'MEMBER', 'Creating documents');
   const title = line(input.title, 'title', TITLE);
   const body = input.body == null ? null : text(input.body, 'body', BODY);
-  return audited(scope, 'document.create', target(), async (em) =>
-    // organizationId and author come from the request, never from input.
-    em.create(Document, { organizationId: scope.organizationId, createdById: scope.userId, title, body }),
+  const action = { action: 'document.create', target: target(), requires: 'MEMBER', describe: 'Creating documents' } as const;
+  return audited(scope, action, async (em) =>
+    // organizationId and author come from the request, never from input. The id is set here
+    // (not at flush) so the audit event can name it.
+    em.create(Document, { id: randomUUID(), organizationId: scope.organizationId, createdById: scope.userId, title, body }),
   );
 }
 
 export async function updateDocument(scope: RequestScope, rawId: string, input: { title?: string | null; body?: string | null }) {
   const id = parseId(rawId);
-  assertRole(scope, 'MEMBER', 'Editing documents');
   const changes: Partial<Pick<Document, 'title' | 'body'>> = {};
   if (input.title != null) changes.title = line(input.title, 'title', TITLE);
   if ('body' in input && input.body !== undefined) changes.body = input.body === null ? null : text(input.body, 'body', BODY);
-  return audited(scope, 'document.update', target(id), async (em) => {
+  return audited(scope, { action: 'document.update', target: target(id), requires: 'MEMBER', describe: 'Editing documents' }, async (em) => {
     const doc = await load(em, id);
     em.assign(doc, changes);
     return doc;
@@ -79,8 +80,10 @@ export async function updateDocument(scope: RequestScope, rawId: string, input: 
 
 export async function setArchived(scope: RequestScope, rawId: string, archived: boolean) {
   const id = parseId(rawId);
-  assertRole(scope, 'MEMBER', archived ? 'Archiving documents' : 'Restoring documents');
-  return audited(scope, archived ? 'document.archive' : 'document.restore', target(id), async (em) => {
+  const action = archived
+    ? { action: 'document.archive', describe: 'Archiving documents' }
+    : { action: 'document.restore', describe: 'Restoring documents' };
+  return audited(scope, { ...action, target: target(id), requires: 'MEMBER' }, async (em) => {
     const doc = await load(em, id);
     doc.archivedAt = archived ? (doc.archivedAt ?? new Date()) : null;
     return doc;
@@ -89,8 +92,7 @@ export async function setArchived(scope: RequestScope, rawId: string, archived: 
 
 export async function deleteDocument(scope: RequestScope, rawId: string): Promise<string> {
   const id = parseId(rawId);
-  assertRole(scope, 'MEMBER', 'Deleting documents');
-  return audited(scope, 'document.delete', target(id), async (em) => {
+  return audited(scope, { action: 'document.delete', target: target(id), requires: 'MEMBER', describe: 'Deleting documents' }, async (em) => {
     const doc = await load(em, id);
     if (!atLeast(scope.role, 'ADMIN') && doc.createdById !== scope.userId) {
       throw forbidden('Only the author or an ADMIN can delete this document.');

@@ -4,7 +4,6 @@ import { assertRole } from '../../auth/roles.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { email as parseEmail, parseId } from '../../graphql/input.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
-import { recordDenied } from '../activity/activity.service.js';
 import { audited } from '../audited.js';
 
 export function listMembers(scope: RequestScope) {
@@ -12,14 +11,14 @@ export function listMembers(scope: RequestScope) {
 }
 
 export async function addMember(scope: RequestScope, input: { email: string; role: Role }) {
-  assertRole(scope, 'ADMIN', 'Adding members');
-  if (input.role === 'OWNER') assertRole(scope, 'OWNER', 'Granting OWNER');
-  const user = await scope.em.findOne(User, { email: parseEmail(input.email) });
-  if (!user) {
-    await recordDenied(scope, 'member.add', { type: 'User' });
-    throw notFound('User');
-  }
-  return audited(scope, 'member.add', { type: 'User', id: user.id }, async (em) => {
+  const email = parseEmail(input.email);
+  const requires = input.role === 'OWNER' ? 'OWNER' : 'ADMIN';
+  const describe = input.role === 'OWNER' ? 'Granting OWNER' : 'Adding members';
+  const action = { action: 'member.add', target: { type: 'User' }, requires, describe, targetId: (m: Membership) => m.userId } as const;
+  return audited(scope, action, async (em) => {
+    // Users are global (not tenant data): any member's email can be looked up here.
+    const user = await em.findOne(User, { email });
+    if (!user) throw notFound('User');
     if (await em.findOne(Membership, { userId: user.id })) throw badInput('This user is already a member.');
     return em.create(Membership, { organizationId: scope.organizationId, userId: user.id, role: input.role });
   });
@@ -28,8 +27,8 @@ export async function addMember(scope: RequestScope, input: { email: string; rol
 export async function removeMember(scope: RequestScope, rawUserId: string): Promise<string> {
   const userId = parseId(rawUserId, 'userId');
   const leaving = userId === scope.userId;
-  if (!leaving) assertRole(scope, 'ADMIN', 'Removing members');
-  return audited(scope, 'member.remove', { type: 'User', id: userId }, async (em) => {
+  const requires = leaving ? undefined : 'ADMIN';
+  return audited(scope, { action: 'member.remove', target: { type: 'User', id: userId }, requires, describe: 'Removing members' }, async (em) => {
     const membership = await em.findOne(Membership, { userId });
     if (!membership) throw notFound('Member');
     if (membership.role === 'OWNER') {
