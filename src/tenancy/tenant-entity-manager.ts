@@ -19,8 +19,10 @@ type AnyEntity = Record<string, unknown>;
  * `organizationId`) in a tenant scope:
  * - opting out of or overriding the `tenant` filter, and fixed result-cache keys, throw;
  * - `findOne` / `find` results from the identity map are re-checked against the scope;
- * - `upsert`, QueryBuilder, `execute` and `getKnex` throw: they bypass the filter;
+ * - `upsert` and QueryBuilder throw: they bypass the filter; raw SQL (`execute`, `getKnex`)
+ *   is refused outside a system scope;
  * - `insert`, `merge`, `map` and `nativeUpdate` refuse another organization's id;
+ * - the filter parameter cannot be re-pointed away from the scope;
  * - `flush()` is checked by the TenantFlushGuard subscriber.
  */
 export class TenantEntityManager extends (EntityManager as typeof SqlEntityManager<PostgreSqlDriver>) {
@@ -63,6 +65,19 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
   private visible<T>(entityName: unknown, entity: T): T | null {
     if (entity == null || !this.guarded(entityName)) return entity;
     return (entity as AnyEntity).organizationId === this.organizationId ? entity : null;
+  }
+
+  /** A tenant EntityManager's filter parameter is its scope's organization, and stays so. */
+  override setFilterParams(name: string, args: any): void {
+    if (name === TENANT_FILTER && this.scope?.kind === 'tenant' && args?.organizationId !== this.scope.organizationId) {
+      throw new TenantIsolationError('the tenant filter of a tenant-scoped EntityManager cannot be re-pointed');
+    }
+    super.setFilterParams(name, args);
+  }
+
+  /** Raw SQL cannot be scoped: only deliberate system work may use it. */
+  private assertRawAllowed(): void {
+    if (this.scope?.kind !== 'system') throw new TenantIsolationError('raw SQL is only allowed in a system scope');
   }
 
   override fork(options?: Parameters<SqlEntityManager['fork']>[0]): this {
@@ -151,19 +166,19 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
 
   override createQueryBuilder(entityName: any, alias?: any, type?: any, loggerContext?: any): any {
     const isSubQuery = typeof entityName === 'object' && 'getKnexQuery' in entityName;
-    if (this.scope?.kind === 'tenant' && (isSubQuery || this.guarded(entityName))) {
+    if (this.scope?.kind !== 'system' && (isSubQuery || this.guarded(entityName))) {
       throw new TenantIsolationError('QueryBuilder ignores the tenant filter on joins and writes; use find/findOne in tenant scope');
     }
     return super.createQueryBuilder(entityName, alias, type, loggerContext);
   }
 
   override getKnex(type?: any): any {
-    if (this.scope?.kind === 'tenant') throw new TenantIsolationError('raw SQL is not tenant-scoped');
+    this.assertRawAllowed();
     return super.getKnex(type);
   }
 
   override async execute(queryOrKnex: any, params?: any, method?: any, loggerContext?: any): Promise<any> {
-    if (this.scope?.kind === 'tenant') throw new TenantIsolationError('raw SQL is not tenant-scoped');
+    this.assertRawAllowed();
     return super.execute(queryOrKnex, params, method, loggerContext);
   }
 }
