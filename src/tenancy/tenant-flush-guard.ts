@@ -9,7 +9,7 @@ import { TenantEntityManager } from './tenant-entity-manager.js';
  * - inserts carry that organization's id;
  * - updates and deletes act on a row that was loaded in that organization (a never-loaded
  *   reference has no original data, so it is refused), and never change `organizationId`;
- * - and since "loaded" state can be forged (`merge`, `map`, `create({ managed: true })`), the
+ * - and since "loaded" state can be forged (`merge`, `map`, a managed `create`), the
  *   rows to be updated or deleted are counted in the database, within the organization,
  *   before anything is written. `organization_id` never changes (a trigger refuses it), so
  *   the count cannot go stale before the write.
