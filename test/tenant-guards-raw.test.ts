@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityEvent, Document, Membership } from '../src/db/entities/index.js';
 import { TenantIsolationError } from '../src/tenancy/errors.js';
 import { forkForTenant } from '../src/tenancy/tenant-entity-manager.js';
-import { startApp, type TestApp } from './support/app.js';
-import { createOrg, type TestOrg } from './support/factories.js';
-import { documentRow, snapshotOrg, sqlSentDuring } from './support/guards-helpers.js';
+import type { TestApp } from './support/app.js';
+import type { TestOrg } from './support/factories.js';
+import { documentRow, setupTwoOrganizations, snapshotOrg, sqlSentDuring } from './support/guards-helpers.js';
 
 let app: TestApp;
 let a: TestOrg;
@@ -17,12 +17,7 @@ let b: TestOrg;
 let bDocId: string;
 
 beforeAll(async () => {
-  app = await startApp();
-  [a, b] = await Promise.all([
-    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 2 }),
-    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 3 }),
-  ]);
-  bDocId = b.documents[0]!.id;
+  ({ app, a, b, bDocId } = await setupTwoOrganizations());
 });
 afterAll(() => app?.close());
 

@@ -11,31 +11,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityEvent, Document, Membership } from '../src/db/entities/index.js';
 import { TenantIsolationError } from '../src/tenancy/errors.js';
 import { forkForSystem, forkForTenant, type TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
-import { startApp, type TestApp } from './support/app.js';
+import type { TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
-import { snapshotOrg, sqlSentDuring } from './support/guards-helpers.js';
+import { snapshotOrg, sqlSentDuring, setupTwoOrganizations } from './support/guards-helpers.js';
 
 let app: TestApp;
 let a: TestOrg;
 let b: TestOrg;
 let bDocId: string;
 let bMemberId: string; // a user who belongs to B only
-const bEventId = randomUUID();
+let bEventId: string;
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
 
 beforeAll(async () => {
-  app = await startApp();
-  [a, b] = await Promise.all([
-    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 2 }),
-    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 3 }),
-  ]);
-  bDocId = b.documents[0]!.id;
-  bMemberId = b.users[1]!.id;
-  const sys = forkForSystem(app.orm.em, 'test: activity of both organizations');
-  sys.create(ActivityEvent, { id: randomUUID(), organizationId: a.id, action: 'a.did' });
-  sys.create(ActivityEvent, { id: bEventId, organizationId: b.id, action: 'b.did' });
-  await sys.flush();
+  ({ app, a, b, bDocId, bMemberId, bEventId } = await setupTwoOrganizations(3));
 });
 afterAll(() => app?.close());
 

@@ -1,6 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { vi } from 'vitest';
-import type { TestApp } from './app.js';
+import { ActivityEvent } from '../../src/db/entities/index.js';
+import { forkForSystem } from '../../src/tenancy/tenant-entity-manager.js';
+import { startApp, type TestApp } from './app.js';
 import { withSql } from './database.js';
+import { createOrg, type TestOrg } from './factories.js';
 
 /** The tenant-owned tables: every row of an organization in them is what "unchanged" compares. */
 const TENANT_TABLES = ['document', 'membership', 'activity_event'] as const;
@@ -52,4 +56,29 @@ export async function sqlSentDuring(app: Pick<TestApp, 'orm'>, fn: () => Promise
     spy.mockRestore();
   }
   return { sql, error };
+}
+
+/** The cast of every guard test: organizations A (the caller) and B, with documents and one audit event each. */
+export interface TwoOrganizations {
+  app: TestApp;
+  a: TestOrg;
+  b: TestOrg;
+  bDocId: string;
+  /** A user who belongs to B only. */
+  bMemberId: string;
+  bEventId: string;
+}
+
+export async function setupTwoOrganizations(docsOfB = 3): Promise<TwoOrganizations> {
+  const app = await startApp();
+  const [a, b] = await Promise.all([
+    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 2 }),
+    createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: docsOfB }),
+  ]);
+  const bEventId = randomUUID();
+  const sys = forkForSystem(app.orm.em, 'test: activity of both organizations');
+  sys.create(ActivityEvent, { id: randomUUID(), organizationId: a.id, action: 'a.did' });
+  sys.create(ActivityEvent, { id: bEventId, organizationId: b.id, action: 'b.did' });
+  await sys.flush();
+  return { app, a, b, bDocId: b.documents[0]!.id, bMemberId: b.users[1]!.id, bEventId };
 }
