@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { prepareDatabase } from './db/bootstrap.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { connectOrm, type Orm } from './db/orm.js';
+import { SERVING_ROLE } from './db/serving-role.js';
 import { createLogger } from './logger.js';
 import { createServer } from './server.js';
 
@@ -39,8 +40,15 @@ try {
     embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, database: 'tenantql', logger });
     url = embedded.url;
   }
-  orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax });
-  await prepareDatabase(orm, config, logger, { embedded: Boolean(embedded) });
+  // Migrations and start-up checks run as the connection's own user (the schema owner) ...
+  const owner = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: 2 });
+  try {
+    await prepareDatabase(owner, config, logger, { embedded: Boolean(embedded) });
+  } finally {
+    await owner.close();
+  }
+  // ... requests as the row-level-security role.
+  orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
 
   const app = await createServer({ config, orm, logger });
   await app.listen({ host: config.host, port: config.port });

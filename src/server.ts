@@ -14,10 +14,13 @@ import { maskError } from './graphql/errors.js';
 import { requestIdPlugin } from './graphql/request-id-plugin.js';
 import { buildSchema } from './graphql/schema.js';
 import { typeEntities } from './graphql/type-entities.js';
+import { servingRoleProblems } from './db/serving-role.js';
+import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
 import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
 
 export interface ServerDeps {
   config: AppConfig;
+  /** The serving ORM (connections run as the row-level-security role; see src/db/serving-role.ts). */
   orm: Orm;
   logger: Logger;
   /** Tests pass their own SDL to prove the start-up check refuses it. */
@@ -36,6 +39,11 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     typeEntities,
   );
   if (problems.length > 0) throw new TenancyCheckError(problems);
+  const roleProblems = await servingRoleProblems(orm);
+  if (roleProblems.length > 0) {
+    if (config.isProduction) throw new TenancyCheckError(roleProblems);
+    logger.warn({ problems: roleProblems }, 'row-level security is NOT enforced for requests');
+  }
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -49,6 +57,9 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // However a request ended, its database transaction does not outlive it.
+  app.addHook('onResponse', closeRequestTransaction);
+  app.addHook('onRequestAbort', closeRequestTransaction);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -59,6 +70,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin(),
+      requestTransactionPlugin(),
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
   });

@@ -23,7 +23,7 @@ describe('health and failure', () => {
   });
 
   it('with the database gone: /readyz says 503, and GraphQL answers INTERNAL_SERVER_ERROR with a request id and no internals', async () => {
-    await app.orm.close(true);
+    await app.serving.close(true);
     const ready = await fetch(`${app.url}/readyz`);
     expect(ready.status).toBe(503);
 

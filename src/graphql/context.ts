@@ -5,6 +5,8 @@ import type { AppConfig } from '../config/index.js';
 import { Membership, User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { isUuid } from '../tenancy/organization-id.js';
+import { beginSession } from '../tenancy/rls-session.js';
+import { trackRequestTransaction } from '../tenancy/request-transaction.js';
 import { forkForTenant, TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -18,6 +20,7 @@ export interface Tenant {
 export interface GraphQLContext {
   requestId: string;
   config: AppConfig;
+  /** The serving ORM: its connections run as the row-level-security role. */
   orm: Orm;
   log: FastifyBaseLogger;
   /** The signed-in user's id, or null for anonymous requests. */
@@ -40,18 +43,33 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   const claims = await deps.authenticate(request.headers.authorization);
   const base = { requestId: request.id, config, orm, log: request.log };
 
-  if (!claims) return withEm(base, null, null, orm.em.fork() as TenantEntityManager);
+  // Without a tenant the EntityManager has no scope: it reads users and organizations only.
+  const unscoped = () => orm.em.fork() as TenantEntityManager;
+  if (!claims) return withEm(base, null, null, unscoped());
 
   const wanted = config.mode === 'single_tenant' ? config.defaultOrganizationId : claims.organizationId;
   const organizationId = wanted && isUuid(wanted) ? wanted.toLowerCase() : null;
-  const em = organizationId ? forkForTenant(orm.em, organizationId) : (orm.em.fork() as TenantEntityManager);
-  const userId = await resolveUserId(em, claims);
+  const userId = await resolveUserId(unscoped(), claims);
+  if (!organizationId) return withEm(base, userId, null, unscoped());
 
-  // Membership is checked on every request: a removed member loses access at once,
-  // and the role comes from the database, never from the token.
-  const membership = organizationId ? await em.findOne(Membership, { organizationId, userId }) : null;
-  const tenant = membership ? { organizationId: membership.organizationId, role: membership.role } : null;
-  return withEm(base, userId, tenant, tenant ? em : (orm.em.fork() as TenantEntityManager));
+  // The whole request runs in one transaction carrying the row-level-security settings;
+  // requestTransactionPlugin commits it, closeRequestTransaction is the safety net.
+  const em = forkForTenant(orm.em, organizationId);
+  await beginSession(em, { organizationId, userId });
+  try {
+    // Membership is checked on every request: a removed member loses access at once,
+    // and the role comes from the database, never from the token.
+    const membership = await em.findOne(Membership, { organizationId, userId });
+    if (!membership) {
+      await em.rollback();
+      return withEm(base, userId, null, unscoped());
+    }
+    trackRequestTransaction(request, em);
+    return withEm(base, userId, { organizationId, role: membership.role }, em);
+  } catch (err) {
+    await em.rollback().catch(() => undefined);
+    throw err;
+  }
 }
 
 async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Promise<string> {

@@ -2,6 +2,7 @@ import type { Role } from '../db/entities/index.js';
 import { assertRole } from '../auth/roles.js';
 import { AppError } from '../graphql/errors.js';
 import type { RequestScope } from '../tenancy/request-scope.js';
+import { checkDeferredConstraints } from '../tenancy/rls-session.js';
 import type { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { recordActivity, recordDenied, type ActivityTarget } from './activity/activity.service.js';
 
@@ -30,6 +31,8 @@ export async function audited<T extends object | string>(
     if (requires) assertRole(scope, requires, describe ?? action);
     return await scope.em.transactional(async (em) => {
       const result = await work(em);
+      await em.flush();
+      await checkDeferredConstraints(em);
       const id = target.id ?? targetId?.(result) ?? (typeof result === 'string' ? result : (result as { id?: string }).id);
       recordActivity(em, scope, action, { type: target.type, id });
       return result;

@@ -11,8 +11,12 @@ export function isUuid(value: unknown): value is string {
  * `organization_id IS NULL` (or be dropped entirely), so anything else is refused loudly.
  */
 export function assertOrganizationId(value: unknown): string {
+  return assertUuid(value, 'organization id');
+}
+
+export function assertUuid(value: unknown, what: string): string {
   if (!isUuid(value)) {
-    throw new TenantIsolationError(`tenant scope needs an organization id, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+    throw new TenantIsolationError(`scope needs a valid ${what}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
   }
   return value.toLowerCase();
 }

@@ -5,11 +5,18 @@ import { assertOrganizationId } from './organization-id.js';
 import { TENANT_FILTER } from './tenant-filter.js';
 
 /**
- * Who an EntityManager works for. `tenant`: one organization (every request). `system`:
- * deliberately cross-organization work (migrations, seeding, the sign-in directory), each
- * with a reason that shows up in code review. No scope at all fails closed.
+ * Who an EntityManager works for. `tenant`: one organization (every request). `user`: one
+ * signed-in user's own memberships, across organizations (sign-in, `me`); nothing else
+ * tenant-owned. `system`: deliberately cross-organization work (migrations, seeding, start-up
+ * checks), each with a reason that shows up in code review. No scope at all fails closed.
  */
-export type EntityManagerScope = { kind: 'tenant'; organizationId: string } | { kind: 'system'; reason: string };
+export type EntityManagerScope =
+  | { kind: 'tenant'; organizationId: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'system'; reason: string };
+
+/** The filter a user scope reads memberships through: `{ userId }`. */
+export const VIEWER_FILTER = 'viewer';
 
 type AnyEntity = Record<string, unknown>;
 
@@ -36,10 +43,7 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
 
   /** Takes an entity name, class, schema or instance. */
   isTenantOwned(entityOrName: unknown): boolean {
-    const name = Utils.isEntity(entityOrName)
-      ? helper(entityOrName).__meta.className
-      : Utils.className(entityOrName as unknown as EntityName<object>);
-    return Boolean(this.getMetadata().find(name)?.properties.organizationId);
+    return Boolean(this.metaOf(entityOrName)?.properties.organizationId);
   }
 
   /** Whether the tenant filter is on by default (multi-tenant mode). */
@@ -48,11 +52,31 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     return filters[TENANT_FILTER]?.default === true;
   }
 
-  /** Fails closed: a tenant-owned entity may only be touched in a tenant or system scope. */
+  /**
+   * Whether scope checks apply to this entity here. Fails closed: tenant-owned data needs a
+   * scope, and a user scope reaches only entities keyed by user (memberships).
+   */
   private guarded(entityOrName: unknown): boolean {
     if (!this.isTenantOwned(entityOrName)) return false;
     if (!this.scope) throw new TenantIsolationError('tenant-owned data accessed through an EntityManager without a scope');
-    return this.scope.kind === 'tenant';
+    if (this.scope.kind === 'user' && !this.metaOf(entityOrName)?.properties.userId) {
+      throw new TenantIsolationError('a user scope reaches only the user\'s own memberships');
+    }
+    return this.scope.kind !== 'system';
+  }
+
+  private metaOf(entityOrName: unknown) {
+    const name = Utils.isEntity(entityOrName)
+      ? helper(entityOrName).__meta.className
+      : Utils.className(entityOrName as unknown as EntityName<object>);
+    return this.getMetadata().find(name);
+  }
+
+  /** Whether a row of a guarded entity belongs to this scope. */
+  private owns(row: AnyEntity): boolean {
+    if (this.scope?.kind === 'tenant') return row.organizationId === this.scope.organizationId;
+    if (this.scope?.kind === 'user') return row.userId === this.scope.userId;
+    return false;
   }
 
   private assertSameOrganization(data: unknown, what: string): void {
@@ -64,7 +88,7 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
 
   private visible<T>(entityName: unknown, entity: T): T | null {
     if (entity == null || !this.guarded(entityName)) return entity;
-    return (entity as AnyEntity).organizationId === this.organizationId ? entity : null;
+    return this.owns(entity as AnyEntity) ? entity : null;
   }
 
   /** A tenant EntityManager's filter parameter is its scope's organization, and stays so. */
@@ -80,8 +104,12 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     if (this.scope?.kind !== 'system') throw new TenantIsolationError('raw SQL is only allowed in a system scope');
   }
 
+  /**
+   * Forks keep the scope and, by default, the transaction: a request's work runs in the one
+   * transaction that carries its row-level-security settings; outside it, it would see nothing.
+   */
   override fork(options?: Parameters<SqlEntityManager['fork']>[0]): this {
-    const fork = super.fork(options);
+    const fork = super.fork({ keepTransactionContext: true, ...options });
     fork.scope = this.scope;
     return fork;
   }
@@ -89,6 +117,13 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
   override async applyFilters(entityName: string, where: any, options: any, type: any, findOptions?: any): Promise<any> {
     if (this.scope?.kind === 'system') {
       return super.applyFilters(entityName, where, { [TENANT_FILTER]: false }, type, findOptions);
+    }
+    if (this.scope?.kind === 'user' && this.guarded(entityName)) {
+      if (options === false || (options && typeof options === 'object' && Object.keys(options).length > 0)) {
+        throw new TenantIsolationError('filters cannot be changed in a user scope');
+      }
+      const filters = { [TENANT_FILTER]: false, [VIEWER_FILTER]: { userId: this.scope.userId } };
+      return super.applyFilters(entityName, where, filters, type, findOptions);
     }
     if (this.guarded(entityName)) {
       if (Array.isArray(findOptions?.cache)) {
@@ -115,7 +150,7 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     options?: FindOptions<E, H, F, X>,
   ): Promise<Loaded<E, H, F, X>[]> {
     const rows = await super.find(entityName, where, options);
-    return this.guarded(entityName) ? rows.filter((r) => (r as AnyEntity).organizationId === this.organizationId) : rows;
+    return this.guarded(entityName) ? rows.filter((r) => this.owns(r as AnyEntity)) : rows;
   }
 
   override async upsert(entityNameOrEntity: any, data?: any, options?: any): Promise<any> {
@@ -142,10 +177,21 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
   }
 
   override async nativeUpdate(entityName: any, where: any, data: any, options?: any): Promise<number> {
-    if (this.guarded(entityName) && data && 'organizationId' in data) {
-      throw new TenantIsolationError('organization_id cannot be changed');
+    if (this.guarded(entityName)) {
+      this.assertWritable();
+      if (data && 'organizationId' in data) throw new TenantIsolationError('organization_id cannot be changed');
     }
     return super.nativeUpdate(entityName, where, data, options);
+  }
+
+  override async nativeDelete(entityName: any, where: any, options?: any): Promise<number> {
+    if (this.guarded(entityName)) this.assertWritable();
+    return super.nativeDelete(entityName, where, options);
+  }
+
+  /** A user scope only reads. */
+  private assertWritable(): void {
+    if (this.scope?.kind !== 'tenant') throw new TenantIsolationError('only a tenant scope writes tenant-owned data');
   }
 
   override merge(entityName: any, data?: any, options?: any): any {
@@ -177,9 +223,9 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     return super.getKnex(type);
   }
 
-  override async execute(queryOrKnex: any, params?: any, method?: any, loggerContext?: any): Promise<any> {
+  override async execute<T = any>(queryOrKnex: any, params?: any, method?: any, loggerContext?: any): Promise<T> {
     this.assertRawAllowed();
-    return super.execute(queryOrKnex, params, method, loggerContext);
+    return super.execute(queryOrKnex, params, method, loggerContext) as Promise<T>;
   }
 }
 
@@ -189,6 +235,13 @@ export function forkForTenant(root: SqlEntityManager, organizationId: string): T
   const id = assertOrganizationId(organizationId);
   em.scope = { kind: 'tenant', organizationId: id };
   em.setFilterParams(TENANT_FILTER, { organizationId: id });
+  return em;
+}
+
+/** The signed-in user's own memberships, in every organization, and nothing else tenant-owned. */
+export function forkForUser(root: SqlEntityManager, userId: string): TenantEntityManager {
+  const em = root.fork({ clear: true, useContext: false }) as TenantEntityManager;
+  em.scope = { kind: 'user', userId };
   return em;
 }
 

@@ -3,7 +3,7 @@ import type { Options } from '@mikro-orm/core';
 type FilterDef = NonNullable<Options['filters']>[string];
 import type { DeploymentMode } from '../config/index.js';
 import { tenantFilteredEntities } from '../db/entities/index.js';
-import { assertOrganizationId } from './organization-id.js';
+import { assertOrganizationId, assertUuid } from './organization-id.js';
 
 export const TENANT_FILTER = 'tenant';
 
@@ -25,3 +25,14 @@ export function tenantFilter(mode: DeploymentMode): FilterDef {
     cond: (params: TenantFilterParams) => ({ organizationId: assertOrganizationId(params?.organizationId) }),
   };
 }
+
+/**
+ * The `viewer` filter: a user scope's reads of memberships, `{ userId }`. Never on by default;
+ * TenantEntityManager turns it on (and the tenant filter off) for user scopes only.
+ */
+export const viewerFilter: FilterDef = {
+  name: 'viewer',
+  entity: ['Membership'],
+  default: false,
+  cond: (params: { userId: string }) => ({ userId: assertUuid(params?.userId, 'user id') }),
+};

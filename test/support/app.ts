@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { prepareDatabase } from '../../src/db/bootstrap.js';
 import { connectOrm, type Orm } from '../../src/db/orm.js';
+import { SERVING_ROLE } from '../../src/db/serving-role.js';
 import { createServer } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
 
@@ -13,7 +14,10 @@ export interface TestApp {
   graphqlUrl: string;
   databaseUrl: string;
   config: AppConfig;
+  /** The owner's ORM (no row-level security): for factories and for checking what is stored. */
   orm: Orm;
+  /** The ORM the server uses: its connections run as the row-level-security role. */
+  serving: Orm;
   server: FastifyInstance;
   close(): Promise<void>;
 }
@@ -33,9 +37,10 @@ export async function startApp(env: Record<string, string> = {}, databaseUrl?: s
     ...env,
   });
   const logger = pino({ level: config.logLevel });
-  const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax });
+  const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: 2 });
   await prepareDatabase(orm, config, logger, { embedded: false });
-  const server = await createServer({ config, orm, logger });
+  const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  const server = await createServer({ config, orm: serving, logger });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
@@ -43,9 +48,11 @@ export async function startApp(env: Record<string, string> = {}, databaseUrl?: s
     databaseUrl: config.database.url!,
     config,
     orm,
+    serving,
     server,
     close: async () => {
       await server.close();
+      await serving.close();
       await orm.close();
     },
   };

@@ -1,4 +1,8 @@
 import { Migration20261127000000_core } from './Migration20261127000000_core.js';
+import { Migration20261127010000_rls } from './Migration20261127010000_rls.js';
 
 /** Listed explicitly so migrations load the same under tsx, vitest and the CLI. Append new ones. */
-export const migrationsList = [{ name: 'Migration20261127000000_core', class: Migration20261127000000_core }];
+export const migrationsList = [
+  { name: 'Migration20261127000000_core', class: Migration20261127000000_core },
+  { name: 'Migration20261127010000_rls', class: Migration20261127010000_rls },
+];

@@ -7,16 +7,21 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
 import { email as parseEmail, line, parseId, text } from '../../graphql/input.js';
 import type { AuthPayloadModel, ViewerMembershipModel, ViewerModel } from '../../graphql/models.js';
-import { forkForSystem, forkForTenant } from '../../tenancy/tenant-entity-manager.js';
+import { inSession } from '../../tenancy/rls-session.js';
+import { forkForTenant, forkForUser, type TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
 import { slugFor } from './slug.js';
 
-type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'tenant'>;
+type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'tenant' | 'em'>;
 
 /**
- * The directory: who a user is and which organizations they belong to. These lookups are
- * keyed by the user, across organizations, so they use an explicit system scope.
+ * The user's own memberships, across organizations (user scope). Inside a tenant request this
+ * reuses the request's transaction, which already carries `app.user_id` for row-level
+ * security, rather than taking a second connection; otherwise it opens a short one.
  */
-const directory = (ctx: Ctx, reason: string) => forkForSystem(ctx.orm.em, reason);
+function withOwnMemberships<T>(ctx: Ctx, userId: string, work: (em: TenantEntityManager) => Promise<T>): Promise<T> {
+  if (ctx.em.isInTransaction() && ctx.userId === userId) return work(forkForUser(ctx.em, userId));
+  return inSession(forkForUser(ctx.orm.em, userId), { userId }, work);
+}
 
 export function me(ctx: Ctx): ViewerModel {
   if (!ctx.userId) throw unauthenticated();
@@ -24,8 +29,7 @@ export function me(ctx: Ctx): ViewerModel {
 }
 
 export async function viewerMemberships(ctx: Ctx, userId: string): Promise<ViewerMembershipModel[]> {
-  const em = directory(ctx, "the signed-in user's own memberships");
-  const rows = await em.find(Membership, { userId }, { orderBy: { createdAt: 'asc' } });
+  const rows = await withOwnMemberships(ctx, userId, (em) => em.find(Membership, {}, { orderBy: { createdAt: 'asc' } }));
   return rows.map(({ organizationId, role }) => ({ organizationId, role }));
 }
 
@@ -50,13 +54,13 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
   const orgName = singleTenant ? null : line(input.organizationName ?? '', 'organizationName', { min: 1, max: 100 });
   const passwordHash = await hashPassword(password);
 
-  const em = singleTenant
-    ? forkForTenant(ctx.orm.em, ctx.config.defaultOrganizationId!)
-    : directory(ctx, 'sign-up creates a user and their organization');
+  // Sign-up acts in the organization it creates (or joins), as that organization's new member.
+  const organizationId = singleTenant ? ctx.config.defaultOrganizationId! : randomUUID();
+  const userId = randomUUID();
   try {
-    return await em.transactional(async (tx) => {
+    return await inSession(forkForTenant(ctx.orm.em, organizationId), { organizationId, userId }, async (tx) => {
       if (await tx.findOne(User, { email }, { fields: ['id'] })) throw badInput('An account with this email already exists.');
-      const user = tx.create(User, { id: randomUUID(), email, name, passwordHash });
+      const user = tx.create(User, { id: userId, email, name, passwordHash });
       let organization: Organization;
       let role: Role;
       if (singleTenant) {
@@ -64,7 +68,7 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
         organization = await tx.findOneOrFail(Organization, ctx.config.defaultOrganizationId!, { lockMode: LockMode.PESSIMISTIC_WRITE });
         role = (await tx.count(Membership, {})) === 0 ? 'OWNER' : 'MEMBER';
       } else {
-        organization = tx.create(Organization, { id: randomUUID(), name: orgName!, slug: await slugFor(tx, orgName!) });
+        organization = tx.create(Organization, { id: organizationId, name: orgName!, slug: await slugFor(tx, orgName!) });
         role = 'OWNER';
       }
       tx.create(Membership, { organizationId: organization.id, userId: user.id, role });
@@ -78,7 +82,7 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
 }
 
 export async function login(ctx: Ctx, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
-  const em = directory(ctx, 'login looks up the user and their memberships');
+  const em = ctx.orm.em.fork(); // users and organizations only: not tenant-owned
   const email = input.email.trim().toLowerCase();
   // Oversized input is refused before argon2 spends time on it, with the same answer as a wrong password.
   const plausible = email.length <= 254 && input.password.length <= MAX_PASSWORD_LENGTH;
@@ -88,9 +92,9 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
 
   const wanted =
     ctx.config.mode === 'single_tenant' ? ctx.config.defaultOrganizationId! : input.organizationId ? parseId(input.organizationId, 'organizationId') : null;
-  const membership = wanted
-    ? await em.findOne(Membership, { userId: user.id, organizationId: wanted })
-    : await em.findOne(Membership, { userId: user.id }, { orderBy: { createdAt: 'asc' } });
+  const membership = await withOwnMemberships(ctx, user.id, (own) =>
+    wanted ? own.findOne(Membership, { organizationId: wanted }) : own.findOne(Membership, {}, { orderBy: { createdAt: 'asc' } }),
+  );
   if (wanted && !membership) throw forbidden('You are not a member of this organization.');
   const organization = membership ? await em.findOneOrFail(Organization, membership.organizationId) : null;
   return payload(ctx, user, organization, membership?.role ?? null);
@@ -100,8 +104,8 @@ export async function switchOrganization(ctx: Ctx, rawOrganizationId: string): P
   if (!ctx.userId) throw unauthenticated();
   if (ctx.config.mode === 'single_tenant') throw badInput('This instance serves a single organization: there is nothing to switch to.');
   const organizationId = parseId(rawOrganizationId, 'organizationId');
-  const em = directory(ctx, 'switching organization checks the user\'s membership');
-  const membership = await em.findOne(Membership, { userId: ctx.userId, organizationId });
+  const em = ctx.orm.em.fork(); // users and organizations only: not tenant-owned
+  const membership = await withOwnMemberships(ctx, ctx.userId, (own) => own.findOne(Membership, { organizationId }));
   if (!membership) throw forbidden('You are not a member of this organization.');
   const [user, organization] = await Promise.all([em.findOneOrFail(User, ctx.userId), em.findOneOrFail(Organization, organizationId)]);
   return payload(ctx, user, organization, membership.role);

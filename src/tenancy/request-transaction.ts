@@ -1,0 +1,51 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { FastifyRequest } from 'fastify';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { TenantEntityManager } from './tenant-entity-manager.js';
+
+// The open transaction of each request, so it is closed however the request ends.
+const open = new WeakMap<FastifyRequest, TenantEntityManager>();
+
+export function trackRequestTransaction(request: FastifyRequest, em: TenantEntityManager): void {
+  open.set(request, em);
+}
+
+async function close(em: TenantEntityManager, commit: boolean): Promise<void> {
+  if (!em.isInTransaction()) return;
+  if (commit) await em.commit();
+  else await em.rollback();
+}
+
+/**
+ * Commits the request's transaction before the response leaves, so a client is never told a
+ * write succeeded that did not commit. If the commit fails, the answer becomes an error.
+ */
+export function requestTransactionPlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response, logger }) {
+          if (!contextValue.em.isInTransaction()) return;
+          try {
+            await close(contextValue.em, true);
+          } catch (err) {
+            logger.error(`request ${contextValue.requestId}: commit failed: ${String(err)}`);
+            if (response.body.kind === 'single') {
+              response.body.singleResult = {
+                data: null,
+                errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId } }],
+              };
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** For Fastify's onResponse: a request that never reached willSendResponse is rolled back. */
+export async function closeRequestTransaction(request: FastifyRequest): Promise<void> {
+  const em = open.get(request);
+  open.delete(request);
+  if (em) await close(em, false).catch(() => undefined);
+}

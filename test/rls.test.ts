@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActivityEvent, Document, Membership } from '../src/db/entities/index.js';
+import { connectOrm, type Orm } from '../src/db/orm.js';
+import { SERVING_ROLE, servingRoleProblems } from '../src/db/serving-role.js';
+import { inSession } from '../src/tenancy/rls-session.js';
+import { forkForSystem, type TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createOrg, type TestOrg } from './support/factories.js';
+import { snapshotOrg } from './support/guards-helpers.js';
+
+// The second wall on its own: the ORM filter and TenantEntityManager's guards are switched off
+// (a system scope) on the SERVING connections, so only PostgreSQL's row-level security stands
+// between A's request and B's rows.
+
+let app: TestApp;
+let a: TestOrg;
+let b: TestOrg;
+
+beforeAll(async () => {
+  app = await startApp();
+  [a, b] = await Promise.all([createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 3 }), createOrg(app, { roles: ['OWNER'], documents: 3 })]);
+});
+afterAll(() => app?.close());
+
+/** As A's owner, in A's session, with every ORM-level guard off. */
+const asA = <T>(work: (em: TenantEntityManager) => Promise<T>, orm: Orm = app.serving) =>
+  inSession(forkForSystem(orm.em, 'test: RLS without the ORM wall'), { organizationId: a.id, userId: a.owner.id }, work);
+
+const tenantTables = () =>
+  Object.values(app.orm.getMetadata().getAll())
+    .filter((m) => m.properties.organizationId)
+    .map((m) => m.tableName);
+
+describe('catalog', () => {
+  it('the serving role is not superuser, has no BYPASSRLS and owns no table', async () => {
+    expect(await servingRoleProblems(app.serving)).toEqual([]);
+    const [who] = await forkForSystem(app.serving.em, 'test').execute<{ current_user: string }[]>('select current_user');
+    expect(who?.current_user).toBe(SERVING_ROLE);
+    // And the check does see a superuser: the owner connection of the test server is one.
+    expect((await servingRoleProblems(app.orm)).join()).toMatch(/superuser/);
+  });
+
+  it('every tenant table (found from the entity metadata) has RLS enabled and forced, with a policy', async () => {
+    const tables = tenantTables();
+    expect(tables.sort()).toEqual(['activity_event', 'document', 'membership']);
+    const rows = await forkForSystem(app.orm.em, 'test').execute<{ relname: string; enabled: boolean; forced: boolean; policies: number }[]>(
+      `select c.relname, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+              (select count(*)::int from pg_policies p where p.tablename = c.relname and p.schemaname = 'public') as policies
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relname = any(string_to_array(?, ','))`,
+      [tables.join(',')],
+    );
+    expect(rows).toHaveLength(tables.length);
+    for (const row of rows) expect(row, row.relname).toMatchObject({ enabled: true, forced: true, policies: expect.any(Number) });
+    for (const row of rows) expect(row.policies, row.relname).toBeGreaterThan(0);
+  });
+});
+
+describe('with the ORM filter off, row-level security alone keeps B out', () => {
+  it('reads: lists, by id, counts, QueryBuilder and raw SQL see only A', async () => {
+    const bDoc = b.documents[0]!.id;
+    await asA(async (em) => {
+      const all = await em.find(Document, {});
+      expect(new Set(all.map((d) => d.organizationId))).toEqual(new Set([a.id]));
+      expect(await em.findOne(Document, bDoc)).toBeNull();
+      expect(await em.count(Document, { organizationId: b.id })).toBe(0);
+      expect(await em.createQueryBuilder(Document).where({ id: bDoc }).getResult()).toEqual([]);
+      expect(await em.execute('select id from document where organization_id = ?', [b.id])).toEqual([]);
+      expect(await em.find(ActivityEvent, { organizationId: b.id })).toEqual([]);
+      // Memberships: A's, plus the signed-in user's own (none in B here).
+      expect(await em.find(Membership, { organizationId: b.id })).toEqual([]);
+    });
+  });
+
+  it('writes: updates and deletes by reference, nativeUpdate/Delete and QueryBuilder change nothing of B', async () => {
+    const before = await snapshotOrg(app, b.id);
+    const bDoc = b.documents[0]!.id;
+    await asA(async (em) => {
+      em.getReference(Document, bDoc).title = 'overwritten';
+      await em.flush();
+      em.remove(em.getReference(Document, b.documents[1]!.id));
+      await em.flush();
+      expect(await em.nativeUpdate(Document, { organizationId: b.id }, { title: 'x' })).toBe(0);
+      expect(await em.nativeDelete(Document, { organizationId: b.id })).toBe(0);
+      expect(await em.createQueryBuilder(Document).update({ title: 'qb' }).where({ organizationId: b.id }).execute('run')).toMatchObject({ affectedRows: 0 });
+      expect(await em.execute('delete from membership where organization_id = ?', [b.id], 'run')).toMatchObject({ affectedRows: 0 });
+    });
+    expect(await snapshotOrg(app, b.id)).toEqual(before);
+  });
+
+  it('inserts, upserts and moves into B are refused by the policy', async () => {
+    const before = await snapshotOrg(app, b.id);
+    const refused = /row-level security|row level security/i;
+    await expect(asA((em) => em.insert(Document, { id: randomUUID(), organizationId: b.id, title: 'planted', createdAt: new Date(), updatedAt: new Date() }))).rejects.toThrow(refused);
+    await expect(asA((em) => em.upsert(Document, { id: b.documents[2]!.id, organizationId: b.id, title: 'upserted', createdAt: new Date(), updatedAt: new Date() }))).rejects.toThrow(refused);
+    await expect(asA((em) => em.insert(Membership, { organizationId: b.id, userId: a.owner.id, role: 'OWNER', createdAt: new Date() }))).rejects.toThrow(refused);
+    await expect(
+      asA((em) => em.insert(ActivityEvent, { id: randomUUID(), organizationId: b.id, action: 'forged', createdAt: new Date() })),
+    ).rejects.toThrow(refused);
+    expect(await snapshotOrg(app, b.id)).toEqual(before);
+  });
+
+  it('the audit trail is append-only for the serving role, even in its own organization', async () => {
+    await expect(asA((em) => em.execute('update activity_event set action = ?', ['rewritten'], 'run'))).rejects.toThrow(/permission denied/i);
+    await expect(asA((em) => em.execute('delete from activity_event', [], 'run'))).rejects.toThrow(/permission denied/i);
+  });
+});
+
+describe('pooled connections', () => {
+  let pool1: Orm;
+  beforeAll(async () => {
+    pool1 = await connectOrm({ clientUrl: app.databaseUrl, mode: 'multi_tenant', poolMax: 1, role: SERVING_ROLE });
+  });
+  afterAll(() => pool1?.close());
+
+  it('a pool of one connection: A\'s transaction, then one that sets nothing, sees zero rows', async () => {
+    const mine = await asA((em) => em.find(Document, {}), pool1);
+    expect(mine.length).toBe(3);
+    const em = forkForSystem(pool1.em, 'test: the same connection, nothing set');
+    expect(await em.transactional((tx) => tx.find(Document, {}))).toEqual([]);
+    expect(await em.find(Document, {})).toEqual([]); // outside any transaction, too
+    expect(await em.execute('select count(*)::int as n from document')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('query plan', () => {
+  it('a tenant-scoped list uses the organization_id index with the policy on', async () => {
+    // Enough rows across organizations that a sequential scan would not be chosen.
+    const sys = forkForSystem(app.orm.em, 'test: bulk data');
+    await sys.execute(
+      `insert into organization (id, name, slug) select gen_random_uuid(), 'bulk', 'bulk-' || g || '-' || ? from generate_series(1, 50) g`,
+      [randomUUID()],
+    );
+    await sys.execute(
+      `insert into document (id, organization_id, title, created_at, updated_at)
+       select gen_random_uuid(), o.id, 'bulk ' || g, now() - g * interval '1 second', now()
+         from organization o cross join generate_series(1, 200) g where o.name = 'bulk'`,
+    );
+    await sys.execute('analyze document');
+    const plan = await asA((em) =>
+      em.execute<{ 'QUERY PLAN': unknown }[]>(
+        `explain (format json) select * from document where archived_at is null order by created_at desc, id desc limit 21`,
+      ),
+    );
+    const text = JSON.stringify(plan);
+    expect(text).toContain('document_organization_id_created_at_id_idx');
+    expect(text).not.toContain('"Seq Scan"');
+  });
+});
