@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
 import { ActivityEvent, Document, Membership } from '../src/db/entities/index.js';
 import { connectOrm, type Orm } from '../src/db/orm.js';
 import { SERVING_ROLE, servingRoleProblems } from '../src/db/serving-role.js';
+import { createServer } from '../src/server.js';
 import { inSession } from '../src/tenancy/rls-session.js';
 import { forkForSystem, type TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -146,5 +149,18 @@ describe('query plan', () => {
     const text = JSON.stringify(plan);
     expect(text).toContain('document_organization_id_created_at_id_idx');
     expect(text).not.toContain('"Seq Scan"');
+  });
+});
+
+describe('start-up', () => {
+  it('refuses to serve in production when the serving role can bypass row-level security, and warns otherwise', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    const env = { JWT_SECRET: 'x'.repeat(40), DATABASE_URL: app.databaseUrl };
+    // app.orm connects as the owner (a superuser here), not as the serving role.
+    await expect(createServer({ config: loadConfig({ ...env, NODE_ENV: 'production' }), orm: app.orm, logger })).rejects.toThrow(/superuser/);
+    const server = await createServer({ config: loadConfig({ ...env, NODE_ENV: 'test' }), orm: app.orm, logger });
+    await server.close();
+    expect(warnings.join('\n')).toMatch(/row-level security is NOT enforced/);
   });
 });
