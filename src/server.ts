@@ -11,8 +11,12 @@ import { tenantFilteredEntities } from './db/entities/index.js';
 import type { Orm } from './db/orm.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { maskError } from './graphql/errors.js';
+import { registerCors } from './graphql/limits/cors.js';
+import { edgeLimits } from './graphql/limits/limits.js';
 import { requestIdPlugin } from './graphql/request-id-plugin.js';
+import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
+import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
 import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
@@ -52,24 +56,39 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.limits.maxBodyBytes,
+    // request.ip is the client's address only behind proxies named here (per-address rate limits).
+    trustProxy: config.trustProxy,
   });
-  app.addHook('onSend', async (request, reply) => {
+  await registerCors(app, config.corsOrigins);
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    return withRequestIdInErrors(request, reply, payload);
   });
   // However a request ended, its database transaction does not outlive it.
   app.addHook('onResponse', closeRequestTransaction);
   app.addHook('onRequestAbort', closeRequestTransaction);
 
+  // Per-organization request budget and login throttling (src/rate-limit/), in memory or Redis.
+  const rateLimits = await createRateLimits(config.rateLimit, logger);
+  app.addHook('onClose', () => rateLimits.close());
+
+  const limits = edgeLimits(config.limits); // depth, aliases, tokens, cost: refused before execution
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    parseOptions: limits.parseOptions,
+    validationRules: limits.validationRules,
+    allowBatchedHttpRequests: false, // Apollo's default, stated so that it stays off
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => maskError(formatted, error, (err) => logger.error({ err }, 'unexpected error in a GraphQL request')),
+    formatError: (formatted, error) => maskError(formatted, error, (err) => alreadyLogged(err) || logger.error({ err }, 'unexpected error in a GraphQL request')),
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin(),
+      errorLogPlugin(),
+      ...limits.plugins,
+      ...rateLimits.plugins, // after the cost limit: see src/rate-limit/request-cost.ts
       requestTransactionPlugin(),
       config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
@@ -88,7 +107,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
 
   const authenticate = createAuthenticator(config);
   await app.register(fastifyApollo(apollo), {
-    context: (request) => buildContext({ config, orm, authenticate }, request),
+    context: (request) => logContextFailure(request, buildContext({ config, orm, authenticate, loginThrottle: rateLimits.loginThrottle }, request)),
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -50,16 +50,16 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(/every organization's data/);
     expect(problems[0]).toMatch(/single_tenant/);
     // The same switch in single-tenant mode is allowed (nothing to isolate).
-    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG, ENFORCE_TENANT_ISOLATION: 'false' }).mode).toBe('single_tenant');
+    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG, ENFORCE_TENANT_ISOLATION: 'false', JWT_SECRET: SECRET }).mode).toBe('single_tenant');
   });
 
   it('requires DEFAULT_ORGANIZATION_ID in single_tenant mode, as a UUID', () => {
-    const { problems } = problemsOf({ DEPLOYMENT_MODE: 'single_tenant' });
+    const { problems } = problemsOf({ DEPLOYMENT_MODE: 'single_tenant', JWT_SECRET: SECRET });
     expect(problems).toEqual([expect.stringMatching(/DEFAULT_ORGANIZATION_ID is required when DEPLOYMENT_MODE=single_tenant/)]);
-    expect(problemsOf({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: 'acme' }).problems).toEqual([
+    expect(problemsOf({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: 'acme', JWT_SECRET: SECRET }).problems).toEqual([
       expect.stringMatching(/^DEFAULT_ORGANIZATION_ID: must be a UUID/),
     ]);
-    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG }).defaultOrganizationId).toBe(ORG);
+    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG, JWT_SECRET: SECRET }).defaultOrganizationId).toBe(ORG);
   });
 
   it('ignores DEFAULT_ORGANIZATION_ID in multi_tenant mode', () => {
@@ -105,11 +105,12 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DEPLOYMENT_MODE: 'single_tenant',
       DEFAULT_ORGANIZATION_ID: ORG,
+      JWT_SECRET: SECRET,
       DATABASE_URL: 'postgresql://shared/app',
       CUSTOMER_DATABASE_URL: 'postgres://customer/app',
     });
     expect(config.database.url).toBe('postgres://customer/app');
-    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG, DATABASE_URL: 'postgresql://shared/app' }).database.url).toBe(
+    expect(loadConfig({ DEPLOYMENT_MODE: 'single_tenant', DEFAULT_ORGANIZATION_ID: ORG, JWT_SECRET: SECRET, DATABASE_URL: 'postgresql://shared/app' }).database.url).toBe(
       'postgresql://shared/app',
     );
     // In multi_tenant mode it is a mistake, not silently ignored.

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { edgeEnvSchema } from './edge.js';
+import { rateLimitEnvSchema } from './rate-limit.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
 
@@ -16,7 +18,8 @@ const postgresUrl = z.preprocess(
 );
 
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Blank counts as unset: with DEPLOYMENT_MODE set, unset means production (see loadConfig).
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,6 +46,12 @@ export const envSchema = z.object({
   JWKS_AUDIENCE: z.preprocess(emptyAsUndefined, z.string().optional()),
   JWKS_ORG_CLAIM: z.string().min(1).default('org_id'),
   JWKS_EMAIL_CLAIM: z.string().min(1).default('email'),
+
+  // GraphQL edge: MAX_QUERY_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_QUERY_COST, MAX_BODY_BYTES, CORS_ORIGINS.
+  ...edgeEnvSchema,
+
+  // Rate limits and login throttling: RATE_LIMIT_*, LOGIN_*, REDIS_URL, REDIS_KEY_PREFIX, TRUST_PROXY.
+  ...rateLimitEnvSchema,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

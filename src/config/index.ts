@@ -1,10 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
+import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
 
 export interface AppConfig {
+  /** 'production' also when NODE_ENV is unset and DEPLOYMENT_MODE is set (see isProduction). */
   nodeEnv: RawEnv['NODE_ENV'];
+  /**
+   * NODE_ENV=production, or NODE_ENV unset (or blank) with DEPLOYMENT_MODE set: an operator who
+   * configured a deployment gets production behaviour without having to remember NODE_ENV.
+   */
   isProduction: boolean;
   host: string;
   port: number;
@@ -29,6 +36,14 @@ export interface AppConfig {
     /** True when no secret was configured and a random one was made for this process. */
     generatedSecret: boolean;
   };
+  /** GraphQL edge limits, checked before a request executes. */
+  limits: EdgeLimits;
+  /** Origins allowed cross-origin access (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Per-organization request budget, login throttling and where their counters live (src/rate-limit/). */
+  rateLimit: RateLimitConfig;
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client address (per-address limits). */
+  trustProxy: boolean | string;
   jwks?: {
     url: string;
     issuer: string;
@@ -61,7 +76,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     else problems.push(...result.error.issues.map((i) => `${key}: ${i.message}`));
   }
   const e = values as RawEnv; // fields that failed are undefined; the rules below tolerate that
-  const isProduction = e.NODE_ENV === 'production';
+  const isBlank = (v: string | undefined) => v === undefined || v.trim() === '';
+  const isProduction = e.NODE_ENV === 'production' || (isBlank(env.NODE_ENV) && !isBlank(env.DEPLOYMENT_MODE));
 
   if (e.DEPLOYMENT_MODE === 'multi_tenant' && e.ENFORCE_TENANT_ISOLATION === false) {
     problems.push(
@@ -96,7 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
   return {
-    nodeEnv: e.NODE_ENV,
+    nodeEnv: isProduction ? 'production' : e.NODE_ENV,
     isProduction,
     host: e.HOST,
     port: e.PORT,
@@ -118,6 +134,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ttlSeconds: e.JWT_TTL_SECONDS,
       generatedSecret,
     },
+    ...edgeConfig(e),
+    ...rateLimitConfig(e),
     jwks: e.JWKS_URL
       ? {
           url: e.JWKS_URL,

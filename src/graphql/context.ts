@@ -4,6 +4,7 @@ import type { TokenClaims } from '../auth/tokens.js';
 import type { AppConfig } from '../config/index.js';
 import { Membership, User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
+import type { LoginThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { beginSession } from '../tenancy/rls-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
@@ -30,18 +31,23 @@ export interface GraphQLContext {
   /** Scoped to `tenant`; without a tenant it has no scope and refuses tenant-owned data. */
   em: TenantEntityManager;
   loaders: Loaders;
+  /** The client's address (Fastify's request.ip; see TRUST_PROXY): per-address rate limits. */
+  clientIp: string;
+  /** Counts login attempts per email and address (src/rate-limit/). */
+  loginThrottle: LoginThrottle;
 }
 
 export interface ContextDeps {
   config: AppConfig;
   orm: Orm;
   authenticate: Authenticator;
+  loginThrottle: LoginThrottle;
 }
 
 export async function buildContext(deps: ContextDeps, request: FastifyRequest): Promise<GraphQLContext> {
   const { config, orm } = deps;
   const claims = await deps.authenticate(request.headers.authorization);
-  const base = { requestId: request.id, config, orm, log: request.log };
+  const base = { requestId: request.id, config, orm, log: request.log, clientIp: request.ip, loginThrottle: deps.loginThrottle };
 
   // Without a tenant the EntityManager has no scope: it reads users and organizations only.
   const unscoped = () => orm.em.fork() as TenantEntityManager;
@@ -80,7 +86,7 @@ async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Prom
 }
 
 function withEm(
-  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'log'>,
+  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'log' | 'clientIp' | 'loginThrottle'>,
   userId: string | null,
   tenant: Tenant | null,
   em: TenantEntityManager,

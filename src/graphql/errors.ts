@@ -10,6 +10,10 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** Over the organization's request budget or the login-attempt limit; see extensions.retryAfter. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** Over the estimated-cost limit (MAX_QUERY_COST); refused before execution, HTTP 400. */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;

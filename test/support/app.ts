@@ -26,7 +26,12 @@ export interface TestApp {
  * The real server on a loopback port, over a real database: the same createServer() that
  * main.ts uses, with configuration parsed from an env object exactly as in production.
  */
-export async function startApp(env: Record<string, string> = {}, databaseUrl?: string): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  databaseUrl?: string,
+  /** Where the server's log lines go (as JSON), for tests that read them; set LOG_LEVEL too. */
+  opts: { logStream?: pino.DestinationStream } = {},
+): Promise<TestApp> {
   const dbUrl = databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -36,7 +41,7 @@ export async function startApp(env: Record<string, string> = {}, databaseUrl?: s
     SEED_DEMO_DATA: 'false',
     ...env,
   });
-  const logger = pino({ level: config.logLevel });
+  const logger = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
   const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: 2 });
   await prepareDatabase(orm, config, logger, { embedded: false });
   const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });

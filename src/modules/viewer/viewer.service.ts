@@ -81,14 +81,17 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
   }
 }
 
-export async function login(ctx: Ctx, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
+export async function login(ctx: Ctx & Pick<GraphQLContext, 'clientIp' | 'loginThrottle'>, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
   const em = ctx.orm.em.fork(); // users and organizations only: not tenant-owned
   const email = input.email.trim().toLowerCase();
+  // Counted before the password is checked; refused (RATE_LIMITED) while the email or address is locked out.
+  const attempt = await ctx.loginThrottle.begin(email, ctx.clientIp);
   // Oversized input is refused before argon2 spends time on it, with the same answer as a wrong password.
   const plausible = email.length <= 254 && input.password.length <= MAX_PASSWORD_LENGTH;
   const user = plausible ? await em.findOne(User, { email }) : null;
   const valid = plausible && (await verifyPassword(user?.passwordHash, input.password));
   if (!valid || !user) throw unauthenticated('Invalid email or password.');
+  await attempt.succeeded();
 
   const wanted =
     ctx.config.mode === 'single_tenant' ? ctx.config.defaultOrganizationId! : input.organizationId ? parseId(input.organizationId, 'organizationId') : null;

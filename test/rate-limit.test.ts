@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginDocument } from '../src/client/generated/graphql.js';
+import { startApp, type TestApp } from './support/app.js';
+import { createOrg, TEST_PASSWORD } from './support/factories.js';
+import { expectRateLimited, expectServed, redisAnswers, send, sleep } from './support/rate-limit-helpers.js';
+
+// The per-organization request budget (src/rate-limit/graphql-plugin.ts). A request costs its
+// estimated query cost (src/graphql/limits/cost.ts): `{ me { role } }` is 2 points (me + role).
+const ME = '{ me { role } }';
+
+const WINDOW = 60;
+const apps: TestApp[] = [];
+const start = async (env: Record<string, string>, databaseUrl?: string) => {
+  const app = await startApp(env, databaseUrl);
+  apps.push(app);
+  return app;
+};
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()));
+});
+
+describe('per-organization budget (in memory)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await start({
+      RATE_LIMIT_POINTS: '6',
+      RATE_LIMIT_ANONYMOUS_POINTS: '4',
+      RATE_LIMIT_WINDOW_SECONDS: String(WINDOW),
+      TRUST_PROXY: 'loopback',
+    });
+  });
+
+  it('an organization over its budget gets 429 RATE_LIMITED with Retry-After; another organization is still served', async () => {
+    const [a, b] = await Promise.all([createOrg(app, { roles: ['OWNER', 'MEMBER'] }), createOrg(app)]);
+    for (let i = 1; i <= 3; i++) expectServed(await send(app, ME, {}, { token: a.owner.token }), `A, request ${i} (${2 * i} of 6 points)`);
+
+    const refused = await send(app, ME, {}, { token: a.owner.token });
+    expectRateLimited(refused, 'A, request 4', WINDOW);
+    expect(refused.errors![0]!.message).toMatch(/organization/);
+    // The budget belongs to the organization, not to one user or token.
+    expectRateLimited(await send(app, ME, {}, { token: a.users[1]!.token }), 'another member of A', WINDOW);
+
+    for (let i = 1; i <= 3; i++) expectServed(await send(app, ME, {}, { token: b.owner.token }), `B, request ${i}`);
+  });
+
+  it('a request costs its estimated query cost: list sizes count, and so do aliases and fragments', async () => {
+    const c = await createOrg(app, { documents: 3 });
+    // documents: 1 + first x (edges 1 + cursor 1) = 1 + 2 x 2 = 5 points of 6; then 2 more is over.
+    expectServed(await send(app, '{ documents(first: 2) { edges { cursor } } }', {}, { token: c.owner.token }), 'a page of 2 (5 points)');
+    expectRateLimited(await send(app, ME, {}, { token: c.owner.token }), 'budget spent by cost, not by count', WINDOW);
+
+    const d = await createOrg(app);
+    // Three aliased root fields, two through a fragment: 3 x 2 = 6 points, the whole budget.
+    const three = 'query Three { a: me { role } ...More } fragment More on Query { b: me { role } c: me { role } }';
+    expectServed(await send(app, three, {}, { token: d.owner.token }), '3 aliased root fields (6 points)');
+    expectRateLimited(await send(app, ME, {}, { token: d.owner.token }), 'nothing left after the aliases', WINDOW);
+  });
+
+  it('requests without an organization are limited per client address, IPv6 by /64', async () => {
+    const anonymous = '{ a: __typename b: __typename }'; // 2 points of 4
+    for (const from of ['203.0.113.7', '203.0.113.7']) expectServed(await send(app, anonymous, {}, { from }), `anonymous from ${from}`);
+    const refused = await send(app, anonymous, {}, { from: '203.0.113.7' });
+    expectRateLimited(refused, 'third anonymous request from 203.0.113.7', WINDOW);
+    expect(refused.errors![0]!.message).toMatch(/address/);
+    expectServed(await send(app, anonymous, {}, { from: '203.0.113.8' }), 'another address');
+
+    expectServed(await send(app, anonymous, {}, { from: '2001:db8::1' }), 'IPv6 1');
+    expectServed(await send(app, anonymous, {}, { from: '2001:db8::2' }), 'IPv6 2, same /64');
+    expectRateLimited(await send(app, anonymous, {}, { from: '2001:db8::ffff:1' }), 'IPv6 3, same /64', WINDOW);
+    expectServed(await send(app, anonymous, {}, { from: '2001:db8:0:1::1' }), 'IPv6, another /64');
+
+    // A member acting in an organization draws on the organization's budget, not the address's.
+    const d = await createOrg(app);
+    expectServed(await send(app, ME, {}, { token: d.owner.token, from: '203.0.113.7' }), 'organization request from the exhausted address');
+  });
+
+  it('a budget is full again when its window ends', async () => {
+    const short = await start({ RATE_LIMIT_POINTS: '2', RATE_LIMIT_WINDOW_SECONDS: '1' }, app.databaseUrl);
+    const e = await createOrg(short);
+    expectServed(await send(short, ME, {}, { token: e.owner.token }), 'first request');
+    const seconds = expectRateLimited(await send(short, ME, {}, { token: e.owner.token }), 'second request', 1);
+    await sleep(seconds * 1000 + 150);
+    expectServed(await send(short, ME, {}, { token: e.owner.token }), 'after the window');
+  });
+
+  it('RATE_LIMIT_ENABLED=false switches the request budget off', async () => {
+    const off = await start({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_POINTS: '2' }, app.databaseUrl);
+    const f = await createOrg(off);
+    for (let i = 1; i <= 3; i++) expectServed(await send(off, ME, {}, { token: f.owner.token }), `request ${i}`);
+  });
+});
+
+/** A loopback port nothing listens on. */
+const closedPort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+
+describe('Redis configured but unreachable', () => {
+  it('the server starts and serves, limits still hold per instance, and no Redis detail reaches the client', async () => {
+    const app = await start({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_POINTS: '2' });
+    const g = await createOrg(app);
+    expectServed(await send(app, ME, {}, { token: g.owner.token }), 'first request');
+    expectRateLimited(await send(app, ME, {}, { token: g.owner.token }), 'second request', WINDOW);
+  });
+});
+
+const redisUp = await redisAnswers('127.0.0.1', 6379);
+if (!redisUp) console.warn('rate-limit.test.ts: no Redis answers at 127.0.0.1:6379, so the shared-budget test is SKIPPED');
+
+describe('Redis at 127.0.0.1:6379', () => {
+  // Unique per run: parallel runs against the same Redis do not share counters.
+  const prefix = `tenantql-test:${process.pid}:${randomBytes(4).toString('hex')}`;
+  afterAll(async () => {
+    if (!redisUp) return;
+    const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+    await redis.connect();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it.skipIf(!redisUp)('two instances share one budget: spent on instance 1, refused on instance 2; login failures count across instances', async () => {
+    const env = {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: prefix,
+      RATE_LIMIT_POINTS: '4',
+      RATE_LIMIT_WINDOW_SECONDS: String(WINDOW),
+      LOGIN_MAX_FAILURES_PER_EMAIL: '2',
+    };
+    const one = await start(env);
+    const two = await start(env, one.databaseUrl);
+    const [a, b] = await Promise.all([createOrg(one), createOrg(one)]);
+
+    expectServed(await send(one, ME, {}, { token: a.owner.token }), 'A on instance 1 (2 of 4 points)');
+    expectServed(await send(one, ME, {}, { token: a.owner.token }), 'A on instance 1 (4 of 4 points)');
+    expectRateLimited(await send(two, ME, {}, { token: a.owner.token }), 'A on instance 2', WINDOW);
+    expectServed(await send(two, ME, {}, { token: b.owner.token }), 'B on instance 2');
+
+    const wrong = { email: b.owner.email, password: 'not the password' };
+    expect((await send(one, LoginDocument, { input: wrong })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await send(two, LoginDocument, { input: wrong })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expectRateLimited(await send(one, LoginDocument, { input: { email: b.owner.email, password: TEST_PASSWORD } }), 'right password after 2 failures', 900);
+  });
+});
