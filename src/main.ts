@@ -59,7 +59,11 @@ try {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // close() waits for every connection to end; keep-alive clients would hold it open forever,
+    // so connections are closed as soon as they fall idle (after their in-flight request).
+    const reapIdle = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    clearInterval(reapIdle);
     await stopDatabase();
     logger.info('stopped');
     process.exit(0);

