@@ -7,7 +7,8 @@ import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app.js';
 import { createTestDatabase, withSql } from './support/database.js';
 import { leaks, sleep } from './support/documents-helpers.js';
 import { createOrg, type TestOrg } from './support/factories.js';
-import { freePort, post, runEntryPoint, startDedicatedPostgres, waitFor, type DedicatedPostgres, type Outcome } from './support/faults-helpers.js';
+import { freePort } from './support/ports.js';
+import { post, runEntryPoint, startDedicatedPostgres, waitFor, type DedicatedPostgres, type Outcome } from './support/faults-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCUMENTS = print(DocumentsDocument);

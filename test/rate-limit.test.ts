@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginDocument } from '../src/client/generated/graphql.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg, TEST_PASSWORD } from './support/factories.js';
+import { freePort } from './support/ports.js';
 import { expectRateLimited, expectServed, redisAnswers, send, sleep } from './support/rate-limit-helpers.js';
 
 // The per-organization request budget (src/rate-limit/graphql-plugin.ts). A request costs its
@@ -93,19 +93,9 @@ describe('per-organization budget (in memory)', () => {
   });
 });
 
-/** A loopback port nothing listens on. */
-const closedPort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-
 describe('Redis configured but unreachable', () => {
   it('the server starts and serves, limits still hold per instance, and no Redis detail reaches the client', async () => {
-    const app = await start({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, RATE_LIMIT_POINTS: '2' });
+    const app = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_POINTS: '2' });
     const g = await createOrg(app);
     expectServed(await send(app, ME, {}, { token: g.owner.token }), 'first request');
     expectRateLimited(await send(app, ME, {}, { token: g.owner.token }), 'second request', WINDOW);
