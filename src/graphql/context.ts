@@ -55,8 +55,10 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
 
   const wanted = config.mode === 'single_tenant' ? config.defaultOrganizationId : claims.organizationId;
   const organizationId = wanted && isUuid(wanted) ? wanted.toLowerCase() : null;
-  const userId = await resolveUserId(unscoped(), claims);
-  if (!organizationId) return withEm(base, userId, null, unscoped());
+  if (!organizationId) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
+  // A membership implies its user exists (foreign key), so a local token's user is looked up
+  // only when the membership check fails: one round trip fewer on every tenant request.
+  const userId = claims.userId && isUuid(claims.userId) ? claims.userId.toLowerCase() : await resolveUserId(unscoped(), claims);
 
   // The whole request runs in one transaction carrying the row-level-security settings;
   // requestTransactionPlugin commits it, closeRequestTransaction is the safety net.
@@ -68,7 +70,7 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
     const membership = await em.findOne(Membership, { organizationId, userId });
     if (!membership) {
       await em.rollback();
-      return withEm(base, userId, null, unscoped());
+      return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
     }
     trackRequestTransaction(request, em);
     return withEm(base, userId, { organizationId, role: membership.role }, em);
