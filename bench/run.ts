@@ -504,7 +504,7 @@ async function main(): Promise<number> {
   };
   const pgVersion = new pg.Client({ connectionString: url });
   await pgVersion.connect();
-  meta.postgres = (await pgVersion.query<{ v: string }>('show server_version')).rows[0]?.v;
+  meta.postgres = (await pgVersion.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v;
   await pgVersion.end();
 
   const allValid = runs.every((r) => r.valid);
