@@ -13,7 +13,6 @@ import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { maskError } from './graphql/errors.js';
 import { registerCors } from './graphql/limits/cors.js';
 import { edgeLimits } from './graphql/limits/limits.js';
-import { requestIdPlugin } from './graphql/request-id-plugin.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { createRateLimits } from './rate-limit/index.js';
@@ -86,7 +85,6 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     formatError: (formatted, error) => maskError(formatted, error, (err) => alreadyLogged(err) || logger.error({ err }, 'unexpected error in a GraphQL request')),
     plugins: [
       fastifyApolloDrainPlugin(app),
-      requestIdPlugin(),
       errorLogPlugin(),
       ...limits.plugins,
       ...rateLimits.plugins, // after the cost limit: see src/rate-limit/request-cost.ts
