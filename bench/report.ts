@@ -11,6 +11,8 @@ export interface SummaryRow {
   cpuMsPerRequest: number | null;
   maxRssMb: number | null;
   ratioToCeiling: number | null;
+  /** requests/s over PostGraphile's on the same query (this API's rows only). */
+  ratioToPeer: number | null;
   valid: boolean;
 }
 
@@ -18,12 +20,12 @@ const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? '
 
 export function markdownTable(rows: SummaryRow[], labels: Record<string, string>, queryLabels: Record<string, string>): string {
   const lines = [
-    '| candidate | query | requests/s (median, min-max) | p50 ms | p99 ms | SQL statements / request | server CPU ms / request | peak RSS MB | ratio to ceiling | valid |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| candidate | query | requests/s (median, min-max) | p50 ms | p99 ms | SQL statements / request | server CPU ms / request | peak RSS MB | ratio to ceiling | ratio to peer | valid |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${labels[r.candidate] ?? r.candidate} | ${queryLabels[r.query] ?? r.query} | ${fmt(r.rps)} (${fmt(r.rpsMin)}-${fmt(r.rpsMax)}) | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.statementsPerRequest, 2)} | ${fmt(r.cpuMsPerRequest, 2)} | ${fmt(r.maxRssMb)} | ${r.ratioToCeiling === null ? 'n/a' : r.ratioToCeiling.toFixed(2)} | ${r.valid ? 'yes' : '**NO**'} |`,
+      `| ${labels[r.candidate] ?? r.candidate} | ${queryLabels[r.query] ?? r.query} | ${fmt(r.rps)} (${fmt(r.rpsMin)}-${fmt(r.rpsMax)}) | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.statementsPerRequest, 2)} | ${fmt(r.cpuMsPerRequest, 2)} | ${fmt(r.maxRssMb)} | ${r.ratioToCeiling === null ? 'n/a' : r.ratioToCeiling.toFixed(2)} | ${r.ratioToPeer === null ? '' : r.ratioToPeer.toFixed(2)} | ${r.valid ? 'yes' : '**NO**'} |`,
     );
   }
   return lines.join('\n');

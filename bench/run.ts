@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     pool: { type: 'string' },
     queries: { type: 'string' },
+    /** Which candidates to start, comma-separated: ceiling, api, api-node22, postgraphile. */
+    candidates: { type: 'string' },
     'api-log-level': { type: 'string' },
     /** Writes a V8 CPU profile of the API process into <out>/profile (slows it: not for a timed run). */
     'api-cpu-prof': { type: 'boolean', default: false },
@@ -53,6 +55,12 @@ const settings = {
   apiLogLevel: args['api-log-level'] ?? 'warn',
   gateSample: smoke ? 3 : 20,
 };
+const ALL_CANDIDATES = ['ceiling', 'api', 'api-node22', 'postgraphile'] as const;
+type CandidateName = (typeof ALL_CANDIDATES)[number];
+// The smoke skips the API's second runtime (another ~10 s start for the same code); the peer stays in.
+const candidateNames = (args.candidates?.split(',') ?? (smoke ? ['ceiling', 'api', 'postgraphile'] : [...ALL_CANDIDATES])) as CandidateName[];
+for (const c of candidateNames) if (!ALL_CANDIDATES.includes(c)) throw new Error(`unknown candidate ${c}; known: ${ALL_CANDIDATES.join(', ')}`);
+if (!candidateNames.includes('ceiling')) throw new Error('the ceiling is the reference: keep it in --candidates');
 const outDir = resolve(ROOT, args.out ?? (smoke ? 'bench/results/smoke' : 'bench/results'));
 
 // ---------------------------------------------------------------------------------------------
@@ -70,6 +78,32 @@ const QUERIES = {
   },
 } as const;
 type QueryName = keyof typeof QUERIES;
+
+// The same four operations in PostGraphile's generated schema (Amber preset: the primary key is
+// `rowId`, `id` is its global Node id). The author is reached the way the schema models it:
+// document -> membership (composite key) -> user. `condition: { archivedAt: null }` is the API's
+// "not archived" (an IS NULL; the peer turns off its indexed-columns-only rule to allow it).
+const PEER_AUTHOR = 'membershipByOrganizationIdAndCreatedById { userByUserId { rowId name } }';
+const PEER_ORDER = 'orderBy: [CREATED_AT_DESC, ROW_ID_DESC], condition: { archivedAt: null }';
+const PEER_PAGE = `edges { cursor node { rowId title ${PEER_AUTHOR} } } pageInfo { hasNextPage endCursor }`;
+const PEER_QUERIES: Record<QueryName, string> = {
+  list: `query List($first: Int) { allDocuments(first: $first, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
+  deep: `query Deep($first: Int, $after: Cursor) { allDocuments(first: $first, after: $after, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
+  get: `query Get($id: UUID!) { documentByRowId(rowId: $id) { rowId title ${PEER_AUTHOR} } }`,
+  create: `mutation Create($input: CreateDocumentInput!) { createDocument(input: $input) { document { rowId title ${PEER_AUTHOR} } } }`,
+};
+/** What the results table must say about the peer (bench/README.md has the long form). */
+const PEER_NOTES = [
+  'PostGraphile 5 (Amber preset, `public` schema) runs on Node 22 (the `node@22` package), this API on Node 20 (`api`) and, as `api-node22`, on the same Node 22 binary: compare `api-node22` with the peer for a like-for-like ratio.',
+  "The peer's server verifies the same HS256 token with jose, re-checks membership with one SQL statement per request, and passes `role=tenantql_app`, `app.organization_id` and `app.user_id` as `pgSettings`, so the API's forced RLS policies do the isolation.",
+  "Differences that favour the peer: it writes **no audit event** for `document(id)` and `createDocument` (the API and the ceiling insert an `activity_event` row), and it does not check the MEMBER-or-above role on create.",
+  "Its createDocument sends only `{ title, body }`; id, organization and author come from bench-only column defaults (`gen_random_uuid()`, `app.organization_id`, `app.user_id`). Its deep page uses its own cursor for the same anchor row; the correctness gate compares ids, titles, authors and order (and hasNextPage), not raw bodies.",
+]
+  .map((l) => `- ${l}`)
+  .join('\n');
+
+/** The request dialect a candidate speaks: this API's schema (the ceiling mimics it) or PostGraphile's. */
+type Dialect = 'tenantql' | 'postgraphile';
 const queryNames = (args.queries?.split(',') ?? Object.keys(QUERIES)) as QueryName[];
 for (const q of queryNames) if (!(q in QUERIES)) throw new Error(`unknown query ${q}; known: ${Object.keys(QUERIES).join(', ')}`);
 
@@ -78,24 +112,34 @@ interface PreparedRequest {
   body: string;
 }
 
-function body(q: QueryName, variables: Record<string, unknown>): string {
-  const { operationName, query } = QUERIES[q];
+function body(dialect: Dialect, q: QueryName, variables: Record<string, unknown>): string {
+  const { operationName } = QUERIES[q];
+  const query = dialect === 'tenantql' ? QUERIES[q].query : PEER_QUERIES[q];
   return JSON.stringify({ operationName, query, variables });
 }
 
-/** Every request body each query may send, one per token: built once, so the load generator only picks. */
-function prepareRequests(data: SeededData, tokens: Map<string, string>): Record<QueryName, PreparedRequest[]> {
+type Requests = Record<QueryName, PreparedRequest[]>;
+
+/**
+ * Every request body each query may send, one per token: built once, so the load generator only
+ * picks. Entry i of a query uses the same token in both dialects (the gate relies on it).
+ * `peerDeepCursor`: PostGraphile's cursor for the same row as `data.big.deepCursor`.
+ */
+function prepareRequests(dialect: Dialect, data: SeededData, tokens: Map<string, string>, peerDeepCursor: string | null): Requests {
   const headers = (userId: string, organizationId: string) => ({
     'content-type': 'application/json',
     authorization: `Bearer ${tokens.get(`${organizationId}/${userId}`)!}`,
   });
+  const deepCursor = dialect === 'tenantql' ? data.big.deepCursor : peerDeepCursor;
+  const input = { title: 'Benchmark document', body: 'Written by the benchmark.' };
   return {
-    list: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body('list', { first: 20 }) })),
-    deep: data.big.userIds.map((u) => ({ headers: headers(u, data.big.organizationId), body: body('deep', { first: 20, after: data.big.deepCursor }) })),
-    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body('get', { id: t.documentId }) })),
+    list: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'list', { first: 20 }) })),
+    deep: data.big.userIds.map((u) => ({ headers: headers(u, data.big.organizationId), body: body(dialect, 'deep', { first: 20, after: deepCursor }) })),
+    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'get', { id: t.documentId }) })),
     create: data.tenants.map((t) => ({
       headers: headers(t.userId, t.organizationId),
-      body: body('create', { input: { title: 'Benchmark document', body: 'Written by the benchmark.' } }),
+      // PostGraphile's input wraps the row; organization, author and id come from column defaults the harness adds (see main).
+      body: body(dialect, 'create', { input: dialect === 'tenantql' ? input : { document: input } }),
     })),
   };
 }
@@ -122,13 +166,57 @@ interface Candidate {
   label: string;
   url: string;
   process: ChildProcess;
+  dialect: Dialect;
+  /** `node --version` of the binary it runs on. */
+  runtime: string;
 }
 
-async function startCandidate(name: string, label: string, script: string, env: Record<string, string>, nodeFlags: string[] = []): Promise<Candidate> {
+function nodeVersion(path: string): string | null {
+  try {
+    return execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The peer and its Node 22 live in bench/peer/, installed on demand: the project installs neither. */
+const PEER_DIR = resolve(ROOT, 'bench/peer');
+
+function ensurePeerInstalled(): void {
+  if (existsSync(resolve(PEER_DIR, 'node_modules/postgraphile')) && existsSync(resolve(PEER_DIR, 'node_modules/node/bin/node'))) return;
+  console.log('[bench] installing the peer (bench/peer: postgraphile, node@22) from the npm registry');
+  const res = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEER_DIR, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('`npm ci` in bench/peer failed');
+}
+
+/** A Node binary of the given major version: npm's own node, this process, PATH, then bench/peer's node@22. */
+function findNode(major: number): { path: string; version: string } | null {
+  const paths = [
+    process.env.npm_node_execpath,
+    process.execPath,
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, 'node')),
+    resolve(PEER_DIR, 'node_modules/node/bin/node'),
+  ];
+  for (const path of paths) {
+    if (!path || !existsSync(path)) continue;
+    const version = nodeVersion(path);
+    if (version && Number(/^v(\d+)/.exec(version)?.[1]) === major) return { path, version };
+  }
+  return null;
+}
+
+async function startCandidate(
+  name: string,
+  label: string,
+  script: string,
+  env: Record<string, string>,
+  opts: { node: { path: string; version: string }; dialect?: Dialect; nodeFlags?: string[] },
+): Promise<Candidate> {
+  const nodeFlags = opts.nodeFlags ?? [];
   const port = await freePort();
   const log = createWriteStream(resolve(outDir, `${name}.log`));
   // `node --import tsx` rather than the tsx CLI: one process, so its pid is the server's (CPU, RSS).
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
+  const child = spawn(opts.node.path, [...nodeFlags, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,7 +233,7 @@ async function startCandidate(name: string, label: string, script: string, env: 
     if (Date.now() > deadline) throw new Error(`${name} did not become healthy within 90 s: see ${name}.log`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { name, label, url, process: child };
+  return { name, label: `${label}, Node ${opts.node.version}`, url, process: child, dialect: opts.dialect ?? 'tenantql', runtime: opts.node.version };
 }
 
 /** A candidate that died mid-run (or was killed from outside) fails the run with a clear cause, not thousands of socket errors. */
@@ -199,33 +287,68 @@ async function post(url: string, req: PreparedRequest): Promise<{ status: number
 }
 
 /** createDocument answers a fresh id each time: compare everything but the id, and check it is a uuid. */
+const freshId = (id: unknown) => (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) ? '<uuid>' : id);
+
+/** Same-dialect comparison (ceiling vs this API): the whole `data`, cursors included. */
 function normalise(q: QueryName, json: GraphQLResponse): unknown {
   if (q !== 'create') return json.data;
   const doc = (json.data?.createDocument ?? null) as { id?: string } | null;
-  return doc ? { ...doc, id: /^[0-9a-f-]{36}$/.test(doc.id ?? '') ? '<uuid>' : doc.id } : doc;
+  return doc ? { ...doc, id: freshId(doc.id) } : doc;
 }
 
-async function correctnessGate(candidates: Candidate[], requests: Record<QueryName, PreparedRequest[]>): Promise<string[]> {
+interface CanonicalDocument {
+  id: unknown;
+  title: unknown;
+  author: { id: unknown; name: unknown } | null;
+}
+
+/**
+ * Cross-dialect comparison: the data both schemas carry, in order (document ids, titles,
+ * author ids and names, hasNextPage). Cursors differ by design (each engine's own encoding).
+ */
+function canonical(dialect: Dialect, q: QueryName, json: GraphQLResponse): unknown {
+  type Node = Record<string, unknown>;
+  const doc = (n: Node | null | undefined): CanonicalDocument | null => {
+    if (!n) return null;
+    const author =
+      dialect === 'tenantql'
+        ? (n.createdBy as { id: unknown; name: unknown } | null)
+        : ((n.membershipByOrganizationIdAndCreatedById as { userByUserId?: { rowId: unknown; name: unknown } | null } | null)?.userByUserId ?? null);
+    const authorId = author && ('rowId' in author ? author.rowId : author.id);
+    return { id: dialect === 'tenantql' ? n.id : n.rowId, title: n.title, author: author ? { id: authorId, name: author.name } : null };
+  };
+  const d = json.data ?? {};
+  if (q === 'list' || q === 'deep') {
+    const conn = (dialect === 'tenantql' ? d.documents : d.allDocuments) as { edges?: { node: Node }[]; pageInfo?: { hasNextPage?: unknown } } | null | undefined;
+    return conn ? { documents: conn.edges?.map((e) => doc(e.node)), hasNextPage: conn.pageInfo?.hasNextPage } : null;
+  }
+  if (q === 'get') return doc((dialect === 'tenantql' ? d.document : d.documentByRowId) as Node | null);
+  const created = doc((dialect === 'tenantql' ? d.createDocument : (d.createDocument as { document?: Node } | null)?.document) as Node | null);
+  return created ? { ...created, id: freshId(created.id) } : null;
+}
+
+async function correctnessGate(candidates: Candidate[], requests: Record<Dialect, Requests>): Promise<string[]> {
   const problems: string[] = [];
   for (const q of queryNames) {
-    const pool = requests[q];
-    const sample = pool.slice(0, Math.min(settings.gateSample, pool.length));
-    for (const [i, req] of sample.entries()) {
-      const answers: { name: string; data: unknown }[] = [];
+    const n = Math.min(settings.gateSample, requests.tenantql[q].length);
+    for (let i = 0; i < n; i++) {
+      const answers: { name: string; dialect: Dialect; raw: unknown; canonical: unknown }[] = [];
       for (const c of candidates) {
-        const { status, json } = await post(c.url, req);
+        const { status, json } = await post(c.url, requests[c.dialect][q][i]!);
         if (status !== 200 || json.errors?.length) problems.push(`${c.name} ${q} #${i}: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
-        answers.push({ name: c.name, data: normalise(q, json) });
+        answers.push({ name: c.name, dialect: c.dialect, raw: normalise(q, json), canonical: canonical(c.dialect, q, json) });
       }
-      const reference = JSON.stringify(answers[0]!.data);
+      const ref = answers[0]!; // the ceiling
       for (const a of answers.slice(1)) {
-        if (JSON.stringify(a.data) !== reference) {
-          problems.push(`${q} #${i}: ${a.name} differs from ${answers[0]!.name}:\n  ${answers[0]!.name}: ${reference.slice(0, 400)}\n  ${a.name}: ${JSON.stringify(a.data).slice(0, 400)}`);
+        // Same dialect: byte-for-byte (cursors and all); other dialect: the normalised data.
+        const [mine, theirs] = a.dialect === ref.dialect ? [a.raw, ref.raw] : [a.canonical, ref.canonical];
+        if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+          problems.push(`${q} #${i}: ${a.name} differs from ${ref.name}${a.dialect === ref.dialect ? '' : ' (normalised)'}:\n  ${ref.name}: ${JSON.stringify(theirs).slice(0, 400)}\n  ${a.name}: ${JSON.stringify(mine).slice(0, 400)}`);
         }
       }
-      const data = answers[0]!.data as Record<string, { edges?: unknown[] } | null> | null;
-      if ((q === 'list' || q === 'deep') && !(data?.documents?.edges?.length === 20)) problems.push(`${q} #${i}: expected 20 edges`);
-      if (q === 'get' && !data?.document) problems.push(`get #${i}: expected a document`);
+      const data = ref.canonical as { documents?: unknown[] } | null;
+      if ((q === 'list' || q === 'deep') && !(data?.documents?.length === 20)) problems.push(`${q} #${i}: expected 20 edges`);
+      if (q === 'get' && !data) problems.push(`get #${i}: expected a document`);
     }
   }
   return problems;
@@ -341,6 +464,8 @@ function summarise(runs: RunResult[], candidates: string[]): SummaryRow[] {
   for (const q of queryNames) {
     const ceiling = runs.filter((r) => r.query === q && r.candidate === 'ceiling');
     const ceilingRps = ceiling.length ? median(ceiling.map((r) => r.rps)) : null;
+    const peer = runs.filter((r) => r.query === q && r.candidate === 'postgraphile');
+    const peerRps = peer.length ? median(peer.map((r) => r.rps)) : null;
     for (const c of candidates) {
       const rs = runs.filter((r) => r.query === q && r.candidate === c);
       if (rs.length === 0) continue;
@@ -361,6 +486,7 @@ function summarise(runs: RunResult[], candidates: string[]): SummaryRow[] {
         cpuMsPerRequest: cpu.length ? median(cpu) : null,
         maxRssMb: rss.length ? Math.max(...rss) : null,
         ratioToCeiling: ceilingRps ? rps / ceilingRps : null,
+        ratioToPeer: peerRps && c !== 'postgraphile' && c !== 'ceiling' ? rps / peerRps : null,
         valid: rs.every((r) => r.valid),
       });
     }
@@ -416,6 +542,7 @@ async function main(): Promise<number> {
 
   // pg_stat_statements, when the server loaded it: SQL statements per request.
   let stats: pg.Client | null = new pg.Client({ connectionString: url });
+  stats.on('error', () => undefined); // the database stops under it when a run fails early
   await stats.connect();
   try {
     await stats.query('create extension if not exists pg_stat_statements');
@@ -438,23 +565,82 @@ async function main(): Promise<number> {
     tokens.set(`${organizationId}/${userId}`, (await issueToken(config.jwt, { userId, organizationId, role })).accessToken);
   for (const t of data.tenants) await sign(t.userId, t.organizationId, 'OWNER');
   for (const u of data.big.userIds) await sign(u, data.big.organizationId, 'MEMBER');
-  const requests = prepareRequests(data, tokens);
   log(`${tokens.size} tokens signed`);
 
+  // Runtimes: this API as deployed on Node 20; the peer (PostGraphile 5 needs Node >= 22) and the
+  // API's second run on the `node@22` package's binary.
+  if (candidateNames.some((c) => c === 'postgraphile' || c === 'api-node22')) ensurePeerInstalled();
+  const node20 = findNode(20);
+  const node22 = findNode(22);
+  const apiNode = node20 ?? { path: process.execPath, version: process.version };
+  if (!node20) log(`no Node 20 found: the API runs on this process's ${process.version}`);
+  if (!node22 && candidateNames.some((c) => c === 'postgraphile' || c === 'api-node22')) {
+    throw new Error('PostGraphile and api-node22 need Node 22: `npm ci` in bench/peer installs it (bench/peer/node_modules/node/bin/node)');
+  }
+  log(`runtimes: API ${apiNode.version} (${apiNode.path})${node22 ? `, Node 22 ${node22.version} (${node22.path})` : ''}`);
+
+  const withPeer = candidateNames.includes('postgraphile');
+  if (withPeer) {
+    // PostGraphile inserts only the columns the mutation gives. The API and the ceiling always
+    // give id, organization and author; for the peer these bench-only defaults fill them from the
+    // same transaction-local settings RLS reads (pgSettings), so its createDocument input is
+    // just { title, body } and the tenant still comes only from the verified token.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`alter table document
+      alter column id set default gen_random_uuid(),
+      alter column organization_id set default nullif(current_setting('app.organization_id', true), '')::uuid,
+      alter column created_by_id set default nullif(current_setting('app.user_id', true), '')::uuid`);
+    await c.end();
+  }
+
   const common = { DATABASE_URL: url, JWT_SECRET: jwtSecret, JWT_ISSUER: config.jwt.issuer, JWT_AUDIENCE: config.jwt.audience, DB_POOL_MAX: String(settings.poolSize) };
-  const candidates: Candidate[] = [];
-  candidates.push(await startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common));
-  log('ceiling started');
-  candidates.push(
-    await startCandidate('api', 'tenantql API (as deployed: RLS + filter + audit)', 'src/main.ts', {
-      ...common,
-      NODE_ENV: 'production',
-      RATE_LIMIT_ENABLED: 'false',
-      SEED_DEMO_DATA: 'false',
-      LOG_LEVEL: settings.apiLogLevel,
-    }, args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile')}`] : []),
-  );
-  log('api started');
+  const apiEnv = { ...common, NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false', SEED_DEMO_DATA: 'false', LOG_LEVEL: settings.apiLogLevel };
+  const apiLabel = 'tenantql API (as deployed: RLS + filter + audit)';
+  const starters: Record<CandidateName, () => Promise<Candidate>> = {
+    ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode }),
+    api: () =>
+      startCandidate('api', apiLabel, 'src/main.ts', apiEnv, {
+        node: apiNode,
+        nodeFlags: args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile')}`] : [],
+      }),
+    'api-node22': () => startCandidate('api-node22', apiLabel, 'src/main.ts', apiEnv, { node: node22! }),
+    postgraphile: () =>
+      startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
+        { ...common, PEER_SCHEMA_OUT: resolve(outDir, 'postgraphile.schema.graphql') }, { node: node22!, dialect: 'postgraphile' }),
+  };
+  // Started together (each waits for its own /healthz), kept in the fixed order above.
+  const candidates = await Promise.all(ALL_CANDIDATES.filter((c) => candidateNames.includes(c)).map((c) => starters[c]()));
+  log(`started: ${candidates.map((c) => `${c.name} (${c.runtime})`).join(', ')}`);
+
+  // PostGraphile's cursor for the deep page's anchor row: its own encoding, found once by offset
+  // (the timed request is then `first: 20, after: <cursor>`, a keyset page like the others).
+  let peerDeepCursor: string | null = null;
+  const peer = candidates.find((c) => c.name === 'postgraphile');
+  if (peer && queryNames.includes('deep')) {
+    const bigUser = data.big.userIds[0]!;
+    const { status, json } = await post(peer.url, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`${data.big.organizationId}/${bigUser}`)!}` },
+      body: JSON.stringify({ query: `query Anchor($offset: Int) { allDocuments(first: 1, offset: $offset, ${PEER_ORDER}) { edges { cursor node { rowId } } } }`, variables: { offset: data.big.deepOffset } }),
+    });
+    const edge = (json.data?.allDocuments as { edges?: { cursor: string; node: { rowId: string } }[] } | undefined)?.edges?.[0];
+    const [, anchorId] = JSON.parse(Buffer.from(data.big.deepCursor, 'base64url').toString('utf8')) as [string, string];
+    if (status !== 200 || !edge || edge.node.rowId !== anchorId) throw new Error(`could not find PostGraphile's deep cursor: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+    peerDeepCursor = edge.cursor;
+  }
+  if (peer && data.tenants.length >= 2) {
+    // Isolation probe: the peer must not return another organization's document (RLS via pgSettings).
+    const [a, b] = [data.tenants[0]!, data.tenants[1]!];
+    const { status, json } = await post(peer.url, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`${a.organizationId}/${a.userId}`)!}` },
+      body: body('postgraphile', 'get', { id: b.documentId }),
+    });
+    if (status !== 200 || json.errors?.length || json.data?.documentByRowId !== null) throw new Error(`PostGraphile isolation probe failed: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+  }
+  const requests: Record<Dialect, Requests> = {
+    tenantql: prepareRequests('tenantql', data, tokens, null),
+    postgraphile: prepareRequests('postgraphile', data, tokens, peerDeepCursor),
+  };
   const labels = Object.fromEntries(candidates.map((c) => [c.name, c.label]));
   const queryLabels = Object.fromEntries(queryNames.map((q) => [q, QUERIES[q].label]));
 
@@ -473,7 +659,7 @@ async function main(): Promise<number> {
       // Interleaved, and the order alternates by round so neither candidate always goes first.
       const order = round % 2 ? candidates : [...candidates].reverse();
       for (const c of order) {
-        const r = await measure(round, c, q, requests[q], stats);
+        const r = await measure(round, c, q, requests[c.dialect][q], stats);
         runs.push(r);
         log(
           `round ${round} ${q.padEnd(6)} ${c.name.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s p50 ${r.p50} ms p99 ${r.p99} ms` +
@@ -488,7 +674,9 @@ async function main(): Promise<number> {
   const meta = {
     date: new Date().toISOString(),
     smoke,
+    /** The orchestrator's (load generator's) runtime; each candidate's is in `runtimes`. */
     node: process.version,
+    runtimes: Object.fromEntries(candidates.map((c) => [c.name, c.runtime])),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     database: source,
@@ -512,10 +700,11 @@ async function main(): Promise<number> {
   await writeFile(resolve(outDir, 'results.json'), JSON.stringify({ meta, labels, queries: QUERIES, summary, runs }, null, 2) + '\n');
   await writeFile(
     resolve(outDir, 'results.md'),
-    `# ${title}\n\n${meta.date}, Node ${meta.node}, PostgreSQL ${meta.postgres}, ${meta.cpus} CPUs (${meta.cpuModel}); server, database and load generator share them.\n\n` +
+    `# ${title}\n\n${meta.date}, load generator on Node ${meta.node} (each candidate's runtime is in its label), PostgreSQL ${meta.postgres}, ${meta.cpus} CPUs (${meta.cpuModel}); server, database and load generator share them.\n\n` +
       `${markdownTable(summary, labels, queryLabels)}\n\n` +
-      `Medians of ${settings.rounds} interleaved round(s) of ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up each; pool size ${settings.poolSize} for both; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
+      `Medians of ${settings.rounds} interleaved round(s) of ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up each; pool size ${settings.poolSize} for every candidate; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
       `SQL statements/request: ${meta.statementsSource}. Server CPU: ${meta.cpuSource}.\n` +
+      (withPeer ? `\n${PEER_NOTES}\n` : '') +
       (allValid ? '' : '\n**Some runs were invalid (non-200 or `errors`): see results.json.**\n'),
   );
   await writeFile(resolve(outDir, 'results.svg'), barChart(summary, candidates.map((c) => c.name), labels, queryLabels, title));

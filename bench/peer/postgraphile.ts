@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { jwtVerify } from 'jose';
+import pg from 'pg';
+import { postgraphile } from 'postgraphile';
+import { makePgService } from 'postgraphile/adaptors/pg';
+import { grafserv } from 'postgraphile/grafserv/node';
+import { printSchema } from 'postgraphile/graphql';
+import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+
+/**
+ * The peer: PostGraphile v5 (Amber preset, schema `public` introspected as the owner), served
+ * by grafserv on `node:http`. Needs Node >= 22: run with the `node@22` devDependency's binary.
+ *
+ * Per request, in this server's own code before PostGraphile sees it:
+ * - the HS256 token is verified exactly as src/auth/tokens.ts and bench/ceiling.ts do (jose,
+ *   same secret, issuer, audience, required claims);
+ * - the membership of (org_id, sub) is re-checked with one SQL statement on the same pool (the
+ *   API re-checks membership on every request too; a token of a removed member is refused);
+ * - the tenant goes to PostgreSQL through PostGraphile's `pgSettings`: `role = tenantql_app`,
+ *   `app.organization_id`, `app.user_id`, so the API's forced row-level security policies do
+ *   the isolation (PostGraphile runs `begin; select set_config(...); <query>; commit`).
+ *
+ * Not done by the peer (see bench/README.md): the audit event the API writes for `document(id)`
+ * and `createDocument`, and the MEMBER-or-above role check on create.
+ *
+ * Env: DATABASE_URL (owner), PORT, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, DB_POOL_MAX, PEER_SCHEMA_OUT (optional).
+ */
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+};
+
+const secret = new TextEncoder().encode(env('JWT_SECRET'));
+const issuer = env('JWT_ISSUER');
+const audience = env('JWT_AUDIENCE');
+// One pool of DB_POOL_MAX connections shared by the membership check and PostGraphile.
+const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: Number(env('DB_POOL_MAX')) });
+
+const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface Tenant {
+  userId: string;
+  organizationId: string;
+}
+const tenants = new WeakMap<IncomingMessage, Tenant>();
+
+async function authenticate(header: string | undefined): Promise<Tenant | null> {
+  const token = header ? BEARER.exec(header)?.[1] : undefined;
+  if (!token) return null;
+  try {
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer, audience, requiredClaims: ['exp', 'iat', 'sub'] });
+    if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string' || !UUID.test(payload.sub) || !UUID.test(payload.org_id)) return null;
+    return { userId: payload.sub, organizationId: payload.org_id.toLowerCase() };
+  } catch {
+    return null;
+  }
+}
+
+const preset: GraphileConfig.Preset = {
+  extends: [PostGraphileAmberPreset],
+  // By default only indexed columns get `condition`/`orderBy`; the list needs `archivedAt: null`
+  // (the API's "not archived"), which the composite index cannot serve either way.
+  disablePlugins: ['PgIndexBehaviorsPlugin'],
+  pgServices: [makePgService({ pool, schemas: ['public'] })],
+  grafserv: { graphiql: false, watch: false, graphqlPath: '/graphql' },
+  grafast: {
+    explain: false,
+    context(requestContext) {
+      const req = requestContext.node?.req;
+      const tenant = req ? tenants.get(req) : undefined;
+      // No tenant: no settings, so the serving role is not even assumed; the handler below never lets that through.
+      if (!tenant) return {};
+      return {
+        pgSettings: { role: 'tenantql_app', 'app.organization_id': tenant.organizationId, 'app.user_id': tenant.userId },
+      };
+    },
+  },
+};
+
+const pgl = postgraphile(preset);
+const serv = pgl.createServ(grafserv);
+const handler = serv.createHandler();
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+const MEMBERSHIP_SQL = 'select role from membership where organization_id = $1 and user_id = $2';
+
+const server = createServer((req, res) => {
+  if (req.url === '/healthz') return send(res, 200, { status: 'ok' });
+  if (req.method !== 'POST' || req.url !== '/graphql') return send(res, 404, { error: 'not found' });
+  void (async () => {
+    const tenant = await authenticate(req.headers.authorization);
+    if (!tenant) return send(res, 401, { errors: [{ message: 'Invalid token.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    const { rows } = await pool.query(MEMBERSHIP_SQL, [tenant.organizationId, tenant.userId]);
+    if (rows.length === 0) return send(res, 200, { errors: [{ message: 'Not a member of this organization.', extensions: { code: 'FORBIDDEN' } }] });
+    tenants.set(req, tenant);
+    handler(req, res);
+  })().catch((err: unknown) => {
+    console.error(err);
+    if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error' }] });
+  });
+});
+server.keepAliveTimeout = 72_000;
+
+// Build the schema before reporting healthy, so the first timed request does not pay for introspection.
+const { schema } = await pgl.getSchemaResult();
+// The generated schema, for reference (the harness writes it next to the logs).
+if (process.env.PEER_SCHEMA_OUT) writeFileSync(process.env.PEER_SCHEMA_OUT, printSchema(schema));
+server.listen(Number(env('PORT')), '127.0.0.1', () => console.log(`postgraphile ${process.version} listening on ${env('PORT')}`));
+
+const stop = () => server.close(() => void Promise.resolve(pgl.release()).then(() => pool.end()).then(() => process.exit(0)));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
