@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { jwtVerify } from 'jose';
-import pg from 'pg';
+import { createPool, env, UUID, verifyBearer, type Tenant } from './candidate.js';
 
 /**
  * The ceiling: plain `node:http` + `pg` + jose, no GraphQL engine and no ORM. It answers the
@@ -17,19 +16,8 @@ import pg from 'pg';
  * Env: DATABASE_URL, PORT, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, DB_POOL_MAX.
  */
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is required`);
-  return v;
-};
 
-const secret = new TextEncoder().encode(env('JWT_SECRET'));
-const issuer = env('JWT_ISSUER');
-const audience = env('JWT_AUDIENCE');
-const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: Number(env('DB_POOL_MAX')) });
-
-const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const pool = createPool();
 
 class ClientError extends Error {
   constructor(
@@ -54,21 +42,10 @@ function decodeCursor(after: string): [Date, string] {
   throw new ClientError('Invalid cursor', 'BAD_USER_INPUT');
 }
 
-interface Claims {
-  userId: string;
-  organizationId: string;
-}
-
-async function authenticate(header: string | undefined): Promise<Claims> {
-  const token = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!token) throw new ClientError('Invalid token.', 'UNAUTHENTICATED', 401);
-  try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer, audience, requiredClaims: ['exp', 'iat', 'sub'] });
-    if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string' || !UUID.test(payload.sub) || !UUID.test(payload.org_id)) throw new Error('claims');
-    return { userId: payload.sub, organizationId: payload.org_id.toLowerCase() };
-  } catch {
-    throw new ClientError('Invalid token.', 'UNAUTHENTICATED', 401);
-  }
+async function authenticate(header: string | undefined): Promise<Tenant> {
+  const tenant = await verifyBearer(header);
+  if (!tenant) throw new ClientError('Invalid token.', 'UNAUTHENTICATED', 401);
+  return tenant;
 }
 
 const forbidden = () => new ClientError('Not a member of this organization.', 'FORBIDDEN');
@@ -89,7 +66,7 @@ const LIST_SQL = `
    where m.organization_id = $1 and m.user_id = $2
    order by d.created_at desc, d.id desc`;
 
-async function listDocuments(c: Claims, vars: Record<string, unknown>) {
+async function listDocuments(c: Tenant, vars: Record<string, unknown>) {
   const first = typeof vars.first === 'number' ? vars.first : 20;
   if (!Number.isInteger(first) || first < 1 || first > 100) throw new ClientError('first must be between 1 and 100.', 'BAD_USER_INPUT');
   const after = typeof vars.after === 'string' ? decodeCursor(vars.after) : null;
@@ -119,7 +96,7 @@ const GET_SQL = `
   )
   select (select role from m) as role, d.* from (select 1) one left join d on true`;
 
-async function getDocument(c: Claims, vars: Record<string, unknown>, requestId: string) {
+async function getDocument(c: Tenant, vars: Record<string, unknown>, requestId: string) {
   const id = vars.id;
   if (typeof id !== 'string' || !UUID.test(id)) throw new ClientError('Invalid id.', 'BAD_USER_INPUT');
   const { rows } = await pool.query(GET_SQL, [c.organizationId, c.userId, id.toLowerCase(), requestId]);
@@ -143,7 +120,7 @@ const CREATE_SQL = `
   select (select role from m) as role, d.id, d.title, d.created_by_id, u.name as author_name
     from (select 1) one left join d on true left join "user" u on u.id = d.created_by_id`;
 
-async function createDocument(c: Claims, vars: Record<string, unknown>, requestId: string) {
+async function createDocument(c: Tenant, vars: Record<string, unknown>, requestId: string) {
   const input = (vars.input ?? {}) as { title?: unknown; body?: unknown };
   const title = typeof input.title === 'string' ? input.title.trim() : '';
   if (title.length < 1 || title.length > 200) throw new ClientError('title must be 1 to 200 characters.', 'BAD_USER_INPUT');
@@ -155,7 +132,7 @@ async function createDocument(c: Claims, vars: Record<string, unknown>, requestI
   return { createDocument: { id: r.id, title: r.title, createdBy: { id: r.created_by_id, name: r.author_name } } };
 }
 
-const operations: Record<string, (c: Claims, vars: Record<string, unknown>, requestId: string) => Promise<unknown>> = {
+const operations: Record<string, (c: Tenant, vars: Record<string, unknown>, requestId: string) => Promise<unknown>> = {
   List: listDocuments,
   Deep: listDocuments,
   Get: getDocument,

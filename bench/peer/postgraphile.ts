@@ -1,20 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { jwtVerify } from 'jose';
-import pg from 'pg';
 import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/node';
 import { printSchema } from 'postgraphile/graphql';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
+import { createPool, env, verifyBearer, type Tenant } from '../candidate.js';
 
 /**
  * The peer: PostGraphile v5 (Amber preset, schema `public` introspected as the owner), served
- * by grafserv on `node:http`. Needs Node >= 22: run with the `node@22` devDependency's binary.
+ * by grafserv on `node:http`. Needs Node >= 22: run with bench/peer's `node@22` binary.
  *
  * Per request, in this server's own code before PostGraphile sees it:
  * - the HS256 token is verified exactly as src/auth/tokens.ts and bench/ceiling.ts do (jose,
- *   same secret, issuer, audience, required claims);
+ *   same secret, issuer, audience, required claims: bench/candidate.ts);
  * - the membership of (org_id, sub) is re-checked with one SQL statement on the same pool (the
  *   API re-checks membership on every request too; a token of a removed member is refused);
  * - the tenant goes to PostgreSQL through PostGraphile's `pgSettings`: `role = tenantql_app`,
@@ -27,38 +26,9 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
  * Env: DATABASE_URL (owner), PORT, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, DB_POOL_MAX, PEER_SCHEMA_OUT (optional).
  */
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is required`);
-  return v;
-};
-
-const secret = new TextEncoder().encode(env('JWT_SECRET'));
-const issuer = env('JWT_ISSUER');
-const audience = env('JWT_AUDIENCE');
 // One pool of DB_POOL_MAX connections shared by the membership check and PostGraphile.
-const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: Number(env('DB_POOL_MAX')) });
-
-const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface Tenant {
-  userId: string;
-  organizationId: string;
-}
+const pool = createPool();
 const tenants = new WeakMap<IncomingMessage, Tenant>();
-
-async function authenticate(header: string | undefined): Promise<Tenant | null> {
-  const token = header ? BEARER.exec(header)?.[1] : undefined;
-  if (!token) return null;
-  try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer, audience, requiredClaims: ['exp', 'iat', 'sub'] });
-    if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string' || !UUID.test(payload.sub) || !UUID.test(payload.org_id)) return null;
-    return { userId: payload.sub, organizationId: payload.org_id.toLowerCase() };
-  } catch {
-    return null;
-  }
-}
 
 const preset: GraphileConfig.Preset = {
   extends: [PostGraphileAmberPreset],
@@ -97,7 +67,7 @@ const server = createServer((req, res) => {
   if (req.url === '/healthz') return send(res, 200, { status: 'ok' });
   if (req.method !== 'POST' || req.url !== '/graphql') return send(res, 404, { error: 'not found' });
   void (async () => {
-    const tenant = await authenticate(req.headers.authorization);
+    const tenant = await verifyBearer(req.headers.authorization);
     if (!tenant) return send(res, 401, { errors: [{ message: 'Invalid token.', extensions: { code: 'UNAUTHENTICATED' } }] });
     const { rows } = await pool.query(MEMBERSHIP_SQL, [tenant.organizationId, tenant.userId]);
     if (rows.length === 0) return send(res, 200, { errors: [{ message: 'Not a member of this organization.', extensions: { code: 'FORBIDDEN' } }] });
