@@ -7,13 +7,14 @@ export interface GraphQLResponse<T> {
   data?: T | null;
   errors?: GraphQLFormattedError[];
   requestId: string | null;
+  headers: Headers;
   raw: string;
 }
 
 /** One request over real HTTP, exactly as a client sends it. */
 export async function gql<T, V>(
   app: Pick<TestApp, 'graphqlUrl'>,
-  document: TypedDocumentNode<T, V>,
+  document: TypedDocumentNode<T, V> | string,
   variables?: V,
   opts: { token?: string; headers?: Record<string, string> } = {},
 ): Promise<GraphQLResponse<T>> {
@@ -24,11 +25,11 @@ export async function gql<T, V>(
       ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
       ...opts.headers,
     },
-    body: JSON.stringify({ query: print(document), variables }),
+    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
   });
   const raw = await res.text();
   const body = JSON.parse(raw) as { data?: T | null; errors?: GraphQLFormattedError[] };
-  return { status: res.status, data: body.data, errors: body.errors, requestId: res.headers.get('x-request-id'), raw };
+  return { status: res.status, data: body.data, errors: body.errors, requestId: res.headers.get('x-request-id'), headers: res.headers, raw };
 }
 
 /** Like gql(), but the call must succeed; a failure prints the operation, the response and the request id. */

@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { expect } from 'vitest';
 import type { TestApp } from './app.js';
+import { gql } from './graphql.js';
 
 export interface Answer<T> {
   status: number;
@@ -19,19 +20,10 @@ export async function send<T, V>(
   variables?: V,
   opts: { token?: string; from?: string } = {},
 ): Promise<Answer<T>> {
-  const res = await fetch(app.graphqlUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      // The client address, as a trusted proxy reports it (the app runs with TRUST_PROXY=loopback).
-      ...(opts.from ? { 'x-forwarded-for': opts.from } : {}),
-    },
-    body: JSON.stringify({ query: typeof document === 'string' ? document : print(document), variables }),
-  });
-  const raw = await res.text();
-  const body = JSON.parse(raw) as { data?: T | null; errors?: GraphQLFormattedError[] };
-  return { status: res.status, data: body.data, errors: body.errors, retryAfter: res.headers.get('retry-after'), raw };
+  // The client address, as a trusted proxy reports it (the app runs with TRUST_PROXY=loopback).
+  const headers: Record<string, string> = opts.from ? { 'x-forwarded-for': opts.from } : {};
+  const res = await gql(app, document, variables, { token: opts.token, headers });
+  return { status: res.status, data: res.data, errors: res.errors, retryAfter: res.headers.get('retry-after'), raw: res.raw };
 }
 
 /** Served: HTTP 200 and no error. */
