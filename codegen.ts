@@ -20,9 +20,9 @@ const config: CodegenConfig = {
         scalars: { DateTime: 'Date' },
         mappers: {
           Organization: entity('Organization'),
-          User: entity('User'),
+          User: '../models.js#UserRecord',
           Membership: entity('Membership'),
-          Document: entity('Document'),
+          Document: '../models.js#DocumentRecord',
           ActivityEvent: entity('ActivityEvent'),
           ViewerMembership: '../models.js#ViewerMembershipModel',
           Viewer: '../models.js#ViewerModel',

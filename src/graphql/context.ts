@@ -2,13 +2,14 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { TokenClaims } from '../auth/tokens.js';
 import type { AppConfig } from '../config/index.js';
-import { Membership, User, type Role } from '../db/entities/index.js';
+import { User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { LoginThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
-import { beginSession } from '../tenancy/rls-session.js';
+import { beginTenantSession } from '../tenancy/rls-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
 import { forkForTenant, TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
+import type { TenantSql } from '../tenancy/tenant-sql.js';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -16,6 +17,8 @@ import { createLoaders, type Loaders } from './loaders.js';
 export interface Tenant {
   organizationId: string;
   role: Role;
+  /** Fixed tenant statements for hot reads, in the request's transaction (tenancy/tenant-sql.ts). */
+  sql: TenantSql;
 }
 
 export interface GraphQLContext {
@@ -62,22 +65,13 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
 
   // The whole request runs in one transaction carrying the row-level-security settings;
   // requestTransactionPlugin commits it, closeRequestTransaction is the safety net.
+  // Membership is checked on every request, in the same round trip: a removed member loses
+  // access at once, and the role comes from the database, never from the token.
   const em = forkForTenant(orm.em, organizationId);
-  await beginSession(em, { organizationId, userId });
-  try {
-    // Membership is checked on every request: a removed member loses access at once,
-    // and the role comes from the database, never from the token.
-    const membership = await em.findOne(Membership, { organizationId, userId });
-    if (!membership) {
-      await em.rollback();
-      return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
-    }
-    trackRequestTransaction(request, em);
-    return withEm(base, userId, { organizationId, role: membership.role }, em);
-  } catch (err) {
-    await em.rollback().catch(() => undefined);
-    throw err;
-  }
+  const session = await beginTenantSession(em, { organizationId, userId });
+  if (!session) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
+  trackRequestTransaction(request, em);
+  return withEm(base, userId, { organizationId, role: session.role, sql: session.sql }, em);
 }
 
 async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Promise<string> {

@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization, User } from '../db/entities/index.js';
+import type { UserRecord } from './models.js';
 
 /** Per-request batching for the to-one links GraphQL follows (no N+1 on lists). */
 export interface Loaders {
-  user: DataLoader<string, User | null>;
+  user: DataLoader<string, UserRecord | null>;
   organization: DataLoader<string, Organization | null>;
 }
 

@@ -1,4 +1,4 @@
-import type { Organization, Role, User } from '../db/entities/index.js';
+import type { Document, Organization, Role, User } from '../db/entities/index.js';
 
 // Shapes that back GraphQL types which are not entities (see codegen.ts `mappers`).
 
@@ -21,3 +21,14 @@ export interface AuthPayloadModel {
   user: User;
   organization: Organization | null;
 }
+
+/** A user as GraphQL shows it: the entity, or the columns read together with a document. */
+export type UserRecord = Pick<User, 'id' | 'email' | 'name' | 'createdAt'>;
+
+/**
+ * A document as GraphQL shows it: the entity after a write, or a row from a fixed read
+ * (modules/document/document.queries.ts), which carries its author so that none is looked up.
+ */
+export type DocumentRecord = Pick<Document, 'id' | 'organizationId' | 'title' | 'body' | 'createdById' | 'createdAt' | 'updatedAt' | 'archivedAt'> & {
+  author?: UserRecord | null;
+};

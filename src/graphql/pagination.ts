@@ -15,6 +15,11 @@ export function pageSize(first: number | null | undefined, fallback: number): nu
  * the decoded value is checked before it reaches SQL: a bad cursor is the client's error.
  */
 export function keysetCursor(after: string | null | undefined): string | undefined {
+  return keysetPosition(after) && after!;
+}
+
+/** The (createdAt, id) a cursor points after, checked: a bad cursor is the client's error. */
+export function keysetPosition(after: string | null | undefined): [Date, string] | undefined {
   if (after == null) return undefined;
   let decoded: unknown;
   try {
@@ -22,11 +27,15 @@ export function keysetCursor(after: string | null | undefined): string | undefin
   } catch {
     decoded = null;
   }
-  const ok =
-    Array.isArray(decoded) && decoded.length === 2 && decoded[0] instanceof Date && !Number.isNaN(decoded[0].getTime()) && isUuid(decoded[1]);
-  if (!ok) throw badInput('Invalid cursor: pass a pageInfo.endCursor from a previous page.');
-  return after;
+  const [createdAt, id] = Array.isArray(decoded) && decoded.length === 2 ? decoded : [];
+  if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime()) || !isUuid(id)) {
+    throw badInput('Invalid cursor: pass a pageInfo.endCursor from a previous page.');
+  }
+  return [createdAt, id.toLowerCase()];
 }
+
+/** The cursor of a row in a (createdAt desc, id desc) list: MikroORM's encoding, so both paths accept it. */
+export const keysetCursorOf = (row: { createdAt: Date; id: string }): string => Cursor.encode([row.createdAt, row.id]);
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
@@ -38,4 +47,11 @@ export function toConnection<T extends object>(cursor: Cursor<T, any, any, any, 
     edges: cursor.items.map((node) => ({ cursor: cursor.from(node), node: node as T })),
     pageInfo: { hasNextPage: cursor.hasNextPage, endCursor: cursor.endCursor },
   };
+}
+
+/** A connection from a page fetched with one row more than asked for (that row means "there is more"). */
+export function pageConnection<T extends { createdAt: Date; id: string }>(rows: T[], first: number): Connection<T> {
+  const items = rows.slice(0, first);
+  const edges = items.map((node) => ({ cursor: keysetCursorOf(node), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
 }

@@ -2,10 +2,13 @@ import type { Role } from '../db/entities/index.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { requireTenant } from './tenant-scoped-directive.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
+import type { TenantSql } from './tenant-sql.js';
 
 /** Everything a service needs to act for one user in one organization. */
 export interface RequestScope {
   em: TenantEntityManager;
+  /** Fixed statements for hot reads, in the same transaction as `em` (tenant-sql.ts). */
+  sql: TenantSql;
   organizationId: string;
   userId: string;
   role: Role;
@@ -14,5 +17,5 @@ export interface RequestScope {
 
 export function scopeOf(ctx: GraphQLContext): RequestScope {
   const tenant = requireTenant(ctx);
-  return { em: ctx.em, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
+  return { em: ctx.em, sql: tenant.sql, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
 }

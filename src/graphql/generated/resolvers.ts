@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Organization as OrganizationModel, User as UserModel, Membership as MembershipModel, Document as DocumentModel, ActivityEvent as ActivityEventModel } from '../../db/entities/index.js';
-import type { ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
+import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel } from '../../db/entities/index.js';
+import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -363,7 +363,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateDocumentInput: CreateDocumentInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  Document: ResolverTypeWrapper<DocumentModel>;
+  Document: ResolverTypeWrapper<DocumentRecordModel>;
   DocumentConnection: ResolverTypeWrapper<Omit<DocumentConnection, 'edges'> & { edges: Array<ResolversTypes['DocumentEdge']> }>;
   DocumentEdge: ResolverTypeWrapper<Omit<DocumentEdge, 'node'> & { node: ResolversTypes['Document'] }>;
   DocumentFilter: DocumentFilter;
@@ -379,7 +379,7 @@ export type ResolversTypes = {
   SignUpInput: SignUpInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateDocumentInput: UpdateDocumentInput;
-  User: ResolverTypeWrapper<UserModel>;
+  User: ResolverTypeWrapper<UserRecordModel>;
   Viewer: ResolverTypeWrapper<ViewerModelModel>;
   ViewerMembership: ResolverTypeWrapper<ViewerMembershipModelModel>;
 };
@@ -394,7 +394,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CreateDocumentInput: CreateDocumentInput;
   DateTime: Scalars['DateTime']['output'];
-  Document: DocumentModel;
+  Document: DocumentRecordModel;
   DocumentConnection: Omit<DocumentConnection, 'edges'> & { edges: Array<ResolversParentTypes['DocumentEdge']> };
   DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
   DocumentFilter: DocumentFilter;
@@ -409,7 +409,7 @@ export type ResolversParentTypes = {
   SignUpInput: SignUpInput;
   String: Scalars['String']['output'];
   UpdateDocumentInput: UpdateDocumentInput;
-  User: UserModel;
+  User: UserRecordModel;
   Viewer: ViewerModelModel;
   ViewerMembership: ViewerMembershipModelModel;
 };

@@ -15,6 +15,7 @@ export const documentResolvers: Resolvers = {
     deleteDocument: (_, { id }, ctx) => documents.deleteDocument(scopeOf(ctx), id),
   },
   Document: {
-    createdBy: (doc, _, ctx) => (doc.createdById ? ctx.loaders.user.load(doc.createdById) : null),
+    // A document read by document.queries.ts carries its author; one returned by a write does not.
+    createdBy: (doc, _, ctx) => (doc.author !== undefined ? doc.author : doc.createdById ? ctx.loaders.user.load(doc.createdById) : null),
   },
 };

@@ -1,13 +1,15 @@
 import { Document } from '../../db/entities/index.js';
+import type { DocumentRecord } from '../../graphql/models.js';
 import { randomUUID } from 'node:crypto';
 import { atLeast } from '../../auth/roles.js';
 import { forbidden, notFound } from '../../graphql/errors.js';
 import { line, parseId, text } from '../../graphql/input.js';
-import { keysetCursor, pageSize, toConnection } from '../../graphql/pagination.js';
+import { keysetPosition, pageConnection, pageSize } from '../../graphql/pagination.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
 import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
-import { recordActivity, recordDenied } from '../activity/activity.service.js';
+import { appendActivity } from '../activity/activity.service.js';
 import { audited } from '../audited.js';
+import { findDocument, findDocumentPage } from './document.queries.js';
 
 const TITLE = { min: 1, max: 200 };
 const BODY = { max: 100_000 };
@@ -22,29 +24,21 @@ export interface DocumentListArgs {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function listDocuments(scope: RequestScope, { first, after, filter }: DocumentListArgs) {
-  const where: Record<string, unknown> = {};
-  if (!filter?.includeArchived) where.archivedAt = null;
-  if (filter?.titleContains) where.title = { $ilike: `%${escapeLike(text(filter.titleContains, 'titleContains', TITLE))}%` };
-  const cursor = await scope.em.findByCursor(Document, where, {
-    first: pageSize(first, 20),
-    after: keysetCursor(after),
-    orderBy: { createdAt: 'desc', id: 'desc' },
-    includeCount: false,
+  const size = pageSize(first, 20);
+  const rows = await findDocumentPage(scope.sql, {
+    first: size,
+    after: keysetPosition(after),
+    includeArchived: Boolean(filter?.includeArchived),
+    titleLike: filter?.titleContains ? `%${escapeLike(text(filter.titleContains, 'titleContains', TITLE))}%` : undefined,
   });
-  return toConnection(cursor);
+  return pageConnection(rows, size);
 }
 
 /** Reads are audited too. Unknown ids and other organizations' ids both give null. */
-export async function getDocument(scope: RequestScope, rawId: string): Promise<Document | null> {
+export async function getDocument(scope: RequestScope, rawId: string): Promise<DocumentRecord | null> {
   const id = parseId(rawId);
-  const doc = await scope.em.findOne(Document, { id });
-  if (!doc) {
-    await recordDenied(scope, 'document.read', target(id));
-    return null;
-  }
-  const em = scope.em.fork();
-  recordActivity(em, scope, 'document.read', target(id));
-  await em.flush();
+  const doc = await findDocument(scope.sql, id);
+  await appendActivity(scope, doc ? 'document.read' : 'document.read.denied', target(id));
   return doc;
 }
 

@@ -1,0 +1,80 @@
+import type { DocumentRecord } from '../../graphql/models.js';
+import { tenantStatement, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
+
+// The document reads every request makes, as fixed statements (see tenancy/tenant-sql.ts): one
+// statement per read, the author joined in, no ORM hydration. Writes stay on the ORM.
+
+interface DocumentRow {
+  id: string;
+  organization_id: string;
+  title: string;
+  body: string | null;
+  created_by_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  archived_at: Date | null;
+  author_email: string | null;
+  author_name: string | null;
+  author_created_at: Date | null;
+}
+
+const SELECT = `select d.id, d.organization_id, d.title, d.body, d.created_by_id, d.created_at, d.updated_at, d.archived_at,
+       u.email as author_email, u.name as author_name, u.created_at as author_created_at
+  from document d left join "user" u on u.id = d.created_by_id`;
+
+function fromRow(r: DocumentRow): DocumentRecord {
+  return {
+    id: r.id,
+    organizationId: r.organization_id,
+    title: r.title,
+    body: r.body,
+    createdById: r.created_by_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    archivedAt: r.archived_at,
+    author: r.created_by_id && r.author_name !== null ? { id: r.created_by_id, email: r.author_email!, name: r.author_name, createdAt: r.author_created_at! } : null,
+  };
+}
+
+const byId = tenantStatement('document_by_id', `${SELECT} where d.organization_id = $1 and d.id = $2`);
+
+export async function findDocument(sql: TenantSql, id: string): Promise<DocumentRecord | null> {
+  const [row] = await sql.rows<DocumentRow>(byId, [id]);
+  return row ? fromRow(row) : null;
+}
+
+export interface PageQuery {
+  first: number;
+  after?: [Date, string];
+  includeArchived: boolean;
+  /** An ILIKE pattern, already escaped. */
+  titleLike?: string;
+}
+
+// One prepared statement per shape of the query (not one with `$n is null or ...` branches):
+// each shape gets a plan that walks (organization_id, created_at desc, id desc) from the cursor.
+const pageStatements = new Map<string, TenantStatement>();
+
+function pageStatement(q: PageQuery): TenantStatement {
+  const key = `document_page_${q.includeArchived ? 'a' : 'n'}${q.titleLike === undefined ? '' : 't'}${q.after ? 'c' : ''}`;
+  let statement = pageStatements.get(key);
+  if (!statement) {
+    const where = ['d.organization_id = $1'];
+    let n = 2; // $2 is the limit
+    if (!q.includeArchived) where.push('d.archived_at is null');
+    if (q.titleLike !== undefined) where.push(`d.title ilike $${++n}`);
+    if (q.after) where.push(`(d.created_at, d.id) < ($${++n}, $${++n})`);
+    statement = tenantStatement(key, `${SELECT} where ${where.join(' and ')} order by d.created_at desc, d.id desc limit $2`);
+    pageStatements.set(key, statement);
+  }
+  return statement;
+}
+
+/** `first + 1` rows, newest first: the extra row says whether there is a next page. */
+export async function findDocumentPage(sql: TenantSql, q: PageQuery): Promise<DocumentRecord[]> {
+  const params: unknown[] = [q.first + 1];
+  if (q.titleLike !== undefined) params.push(q.titleLike);
+  if (q.after) params.push(...q.after);
+  const rows = await sql.rows<DocumentRow>(pageStatement(q), params);
+  return rows.map(fromRow);
+}
