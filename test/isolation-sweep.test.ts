@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveDocumentDocument, DocumentDocument } from '../src/client/generated/graphql.js';
+import { AddCommentDocument, ArchiveDocumentDocument, DocumentDocument } from '../src/client/generated/graphql.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
@@ -52,8 +52,10 @@ const sent = new Set<string>();
 async function seed(app: TestApp): Promise<TestOrg> {
   const org = await createOrg(app, { roles: ['OWNER', 'ADMIN', 'MEMBER', 'MEMBER'], documents: 12 });
   const token = org.owner.token;
-  // The same shape for both: an archived document and audit events (a read, an archive).
+  // The same shape for both: an archived document, a commented one and audit events (a read,
+  // an archive, a comment).
   await gqlOk(app, ArchiveDocumentDocument, { id: org.documents[0]!.id }, { token });
+  await gqlOk(app, AddCommentDocument, { documentId: org.documents[11]!.id, body: `comment of ${org.name}` }, { token });
   await gqlOk(app, DocumentDocument, { id: org.documents[1]!.id }, { token });
   await gqlOk(app, DocumentDocument, { id: org.documents[2]!.id }, { token });
   return org;
@@ -138,6 +140,7 @@ describe('isolation sweep over the schema', () => {
         'Mutation.archiveDocument(id)',
         'Mutation.restoreDocument(id)',
         'Mutation.deleteDocument(id)',
+        'Mutation.addComment(documentId)',
         'Mutation.removeMember(userId)',
         'Mutation.switchOrganization(organizationId)',
         'Mutation.login(input.organizationId)',

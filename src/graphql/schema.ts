@@ -3,6 +3,7 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { GraphQLSchema } from 'graphql';
 import { activityResolvers } from '../modules/activity/activity.resolvers.js';
+import { commentResolvers } from '../modules/comment/comment.resolvers.js';
 import { documentResolvers } from '../modules/document/document.resolvers.js';
 import { membershipResolvers } from '../modules/membership/membership.resolvers.js';
 import { organizationResolvers } from '../modules/organization/organization.resolvers.js';
@@ -27,6 +28,7 @@ export const resolvers: Resolvers[] = [
   membershipResolvers,
   documentResolvers,
   activityResolvers,
+  commentResolvers,
 ];
 
 export function buildSchema(typeDefs: string[] = loadTypeDefs()): GraphQLSchema {

@@ -9,4 +9,5 @@ export const typeEntities: Record<string, string> = {
   Membership: 'Membership',
   Document: 'Document',
   ActivityEvent: 'ActivityEvent',
+  Comment: 'Comment',
 };

@@ -1,17 +1,18 @@
 import { ActivityEvent } from './activity-event.js';
+import { Comment } from './comment.js';
 import { Document } from './document.js';
 import { Membership } from './membership.js';
 import { Organization } from './organization.js';
 import { User } from './user.js';
 
-export { ActivityEvent, Document, Membership, Organization, User };
+export { ActivityEvent, Comment, Document, Membership, Organization, User };
 export { ROLES, type Role } from './membership.js';
 
-export const entities = [Organization, User, Membership, Document, ActivityEvent];
+export const entities = [Organization, User, Membership, Document, ActivityEvent, Comment];
 
 /**
  * The entities the `tenant` filter covers. Kept as an explicit list on purpose: the start-up
  * check compares it with every entity that has an `organizationId`, so a new tenant-owned
  * entity that is not added here stops the server instead of going unfiltered.
  */
-export const tenantFilteredEntities = [Membership, Document, ActivityEvent];
+export const tenantFilteredEntities = [Membership, Document, ActivityEvent, Comment];

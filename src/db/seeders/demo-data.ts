@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../config/index.js';
 import { hashPassword } from '../../auth/password.js';
 import { forkForSystem } from '../../tenancy/tenant-entity-manager.js';
-import { Document, Membership, Organization, User, type Role } from '../entities/index.js';
+import { Comment, Document, Membership, Organization, User, type Role } from '../entities/index.js';
 import type { Orm } from '../orm.js';
 
 /** Printed in the README: sign in with these on a fresh `npm start`. */
@@ -24,13 +24,25 @@ export async function seedDemoData(orm: Orm, config: AppConfig): Promise<void> {
 
   const member = (org: Organization, user: User, role: Role) => em.create(Membership, { organizationId: org.id, userId: user.id, role });
   const docs = (org: Organization, author: User, titles: string[]) =>
-    titles.forEach((title, i) =>
+    titles.map((title, i) =>
       em.create(Document, {
+        id: randomUUID(), // set now (not at flush) so comments can name it
         organizationId: org.id,
         createdById: author.id,
         title,
         body: `${title}: a demo document of ${org.name}.`,
         createdAt: new Date(Date.now() - (titles.length - i) * 60_000),
+      }),
+    );
+  // Comments by members who may comment (MEMBER or above), oldest first, a few seconds apart.
+  const comments = (doc: Document, notes: [User, string][]) =>
+    notes.forEach(([author, body], i) =>
+      em.create(Comment, {
+        organizationId: doc.organizationId,
+        documentId: doc.id,
+        authorId: author.id,
+        body,
+        createdAt: new Date(doc.createdAt.getTime() + (i + 1) * 5_000),
       }),
     );
 
@@ -39,7 +51,8 @@ export async function seedDemoData(orm: Orm, config: AppConfig): Promise<void> {
     member(org, alice, 'OWNER');
     member(org, bob, 'MEMBER');
     member(org, carol, 'VIEWER');
-    docs(org, alice, ['Welcome', 'Roadmap', 'Meeting notes']);
+    const [welcome] = docs(org, alice, ['Welcome', 'Roadmap', 'Meeting notes']);
+    comments(welcome!, [[bob, 'Glad to be here.'], [alice, 'Welcome, Bob.']]);
   } else {
     const acme = em.create(Organization, { id: randomUUID(), name: 'Acme Corp', slug: 'acme' });
     const globex = em.create(Organization, { id: randomUUID(), name: 'Globex', slug: 'globex' });
@@ -47,8 +60,10 @@ export async function seedDemoData(orm: Orm, config: AppConfig): Promise<void> {
     member(acme, carol, 'VIEWER');
     member(globex, bob, 'OWNER');
     member(globex, alice, 'MEMBER');
-    docs(acme, alice, ['Acme roadmap', 'Acme pricing', 'Acme hiring plan']);
-    docs(globex, bob, ['Globex roadmap', 'Globex pricing', 'Globex board minutes']);
+    const [acmeRoadmap] = docs(acme, alice, ['Acme roadmap', 'Acme pricing', 'Acme hiring plan']);
+    const [globexRoadmap] = docs(globex, bob, ['Globex roadmap', 'Globex pricing', 'Globex board minutes']);
+    comments(acmeRoadmap!, [[alice, 'Acme: Q3 is the launch.']]);
+    comments(globexRoadmap!, [[bob, 'Globex: needs a budget line.'], [alice, 'Globex: added one.']]);
   }
   await em.flush();
 }

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel } from '../../db/entities/index.js';
+import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel, Comment as CommentModel } from '../../db/entities/index.js';
 import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -60,6 +60,16 @@ export type AuthPayload = {
   user: User;
 };
 
+export type Comment = {
+  __typename?: 'Comment';
+  /** Null once the author has left the organization. */
+  author?: Maybe<User>;
+  /** 1 to 10,000 characters. */
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+};
+
 export type CreateDocumentInput = {
   body?: InputMaybe<Scalars['String']['input']>;
   title: Scalars['String']['input'];
@@ -70,6 +80,8 @@ export type Document = {
   archivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Up to 100,000 characters. */
   body?: Maybe<Scalars['String']['output']>;
+  /** The document's comments, oldest first, at most `first` (1 to 100). */
+  comments: Array<Comment>;
   createdAt: Scalars['DateTime']['output'];
   /** Null once the author has left the organization. */
   createdBy?: Maybe<User>;
@@ -77,6 +89,11 @@ export type Document = {
   /** 1 to 200 characters. */
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
+};
+
+
+export type DocumentCommentsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type DocumentConnection = {
@@ -113,6 +130,8 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** MEMBER or above. Comment on a document of the active organization; NOT_FOUND for unknown and other organizations' document ids alike. */
+  addComment: Comment;
   /** Add an existing user (by email) to the active organization. OWNER or ADMIN; only an OWNER grants OWNER. */
   addMember: Membership;
   /** MEMBER or above. Hides the document from `documents` unless `includeArchived`. */
@@ -136,6 +155,12 @@ export type Mutation = {
   switchOrganization: AuthPayload;
   /** MEMBER or above. Fields left out stay as they are; `body: null` clears the body. */
   updateDocument: Document;
+};
+
+
+export type MutationAddCommentArgs = {
+  body: Scalars['String']['input'];
+  documentId: Scalars['ID']['input'];
 };
 
 
@@ -361,6 +386,7 @@ export type ResolversTypes = {
   AddMemberInput: AddMemberInput;
   AuthPayload: ResolverTypeWrapper<AuthPayloadModelModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Comment: ResolverTypeWrapper<CommentModel>;
   CreateDocumentInput: CreateDocumentInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Document: ResolverTypeWrapper<DocumentRecordModel>;
@@ -392,6 +418,7 @@ export type ResolversParentTypes = {
   AddMemberInput: AddMemberInput;
   AuthPayload: AuthPayloadModelModel;
   Boolean: Scalars['Boolean']['output'];
+  Comment: CommentModel;
   CreateDocumentInput: CreateDocumentInput;
   DateTime: Scalars['DateTime']['output'];
   Document: DocumentRecordModel;
@@ -445,6 +472,13 @@ export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extend
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type CommentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Comment'] = ResolversParentTypes['Comment']> = {
+  author?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -452,6 +486,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DocumentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Document'] = ResolversParentTypes['Document']> = {
   archivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  comments?: Resolver<Array<ResolversTypes['Comment']>, ParentType, ContextType, RequireFields<DocumentCommentsArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -477,6 +512,7 @@ export type MembershipResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body' | 'documentId'>>;
   addMember?: Resolver<ResolversTypes['Membership'], ParentType, ContextType, RequireFields<MutationAddMemberArgs, 'input'>>;
   archiveDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationArchiveDocumentArgs, 'id'>>;
   createDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationCreateDocumentArgs, 'input'>>;
@@ -534,6 +570,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityEventConnection?: ActivityEventConnectionResolvers<ContextType>;
   ActivityEventEdge?: ActivityEventEdgeResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  Comment?: CommentResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
