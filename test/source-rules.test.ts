@@ -20,7 +20,9 @@ const files = sourceFiles(SRC).map((path) => ({ path: relative(SRC, path), text:
 const rules: { name: string; pattern: RegExp; allowedIn: string[] }[] = [
   { name: 'upsert bypasses the tenant filter', pattern: /\.upsert(Many)?\(/, allowedIn: ['tenancy/tenant-entity-manager.ts'] },
   { name: 'QueryBuilder ignores the filter on joins and writes', pattern: /createQueryBuilder\(|\.qb\(/, allowedIn: ['tenancy/tenant-entity-manager.ts'] },
-  { name: 'raw SQL is not tenant-scoped', pattern: /\.execute\(|getKnex\(|getConnection\(|\braw\(/, allowedIn: ['tenancy/tenant-entity-manager.ts', 'tenancy/rls-session.ts', 'db/serving-role.ts'] },
+  { name: 'raw SQL is not tenant-scoped', pattern: /\.execute\(|getKnex\(|getConnection\(|\braw\(/, allowedIn: ['tenancy/tenant-entity-manager.ts', 'tenancy/rls-session.ts', 'tenancy/tenant-session.ts', 'db/serving-role.ts'] },
+  // Fixed reads go through TenantSql, which binds $1 to the request's organization itself.
+  { name: 'statements on a raw connection', pattern: /\.query(<[^>]*>)?\(/, allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/orm.ts', 'db/embedded.ts'] },
   { name: 'switching the tenant filter off', pattern: /filters:\s*false|tenant:\s*false|\[TENANT_FILTER\]:\s*false/, allowedIn: ['tenancy/tenant-entity-manager.ts'] },
   { name: 'the tenant filter parameter is set with the scope', pattern: /setFilterParams\(/, allowedIn: ['tenancy/tenant-entity-manager.ts'] },
   { name: 'forged managed state (merge, managed create)', pattern: /\bem\.merge\(|\.merge\(\w+,|managed:\s*true/, allowedIn: ['tenancy/tenant-entity-manager.ts'] },

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { webcrypto } from 'node:crypto';
 import type { AppConfig } from '../config/index.js';
 import type { Role } from '../db/entities/index.js';
 
@@ -40,7 +41,7 @@ export async function issueToken(
  * algorithm pin, not by luck), `exp` required, issuer and audience checked, no clock tolerance.
  */
 export async function verifyLocalToken(jwt: AppConfig['jwt'], token: string): Promise<TokenClaims> {
-  const { payload } = await jwtVerify(token, jwt.secret, {
+  const { payload } = await jwtVerify(token, await verificationKey(jwt.secret), {
     algorithms: ['HS256'],
     issuer: jwt.issuer,
     audience: jwt.audience,
@@ -50,6 +51,19 @@ export async function verifyLocalToken(jwt: AppConfig['jwt'], token: string): Pr
     userId: payload.sub,
     organizationId: typeof payload.org_id === 'string' ? payload.org_id : undefined,
   };
+}
+
+// Given raw bytes, jose imports a WebCrypto key on every verification (several times the cost
+// of the HMAC itself): import each secret once.
+const verificationKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+
+function verificationKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let key = verificationKeys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+    verificationKeys.set(secret, key);
+  }
+  return key;
 }
 
 export const isJoseError = (err: unknown): err is joseErrors.JOSEError => err instanceof joseErrors.JOSEError;

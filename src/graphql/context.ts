@@ -6,7 +6,7 @@ import { User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { LoginThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
-import { beginTenantSession } from '../tenancy/rls-session.js';
+import { openTenantSession, type TenantSession } from '../tenancy/tenant-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
 import { forkForTenant, TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import type { TenantSql } from '../tenancy/tenant-sql.js';
@@ -19,6 +19,8 @@ export interface Tenant {
   role: Role;
   /** Fixed tenant statements for hot reads, in the request's transaction (tenancy/tenant-sql.ts). */
   sql: TenantSql;
+  /** The request's transaction; the request-transaction plugin ends it. */
+  session: TenantSession;
 }
 
 export interface GraphQLContext {
@@ -68,10 +70,10 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   // Membership is checked on every request, in the same round trip: a removed member loses
   // access at once, and the role comes from the database, never from the token.
   const em = forkForTenant(orm.em, organizationId);
-  const session = await beginTenantSession(em, { organizationId, userId });
+  const session = await openTenantSession(em, { organizationId, userId });
   if (!session) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
-  trackRequestTransaction(request, em);
-  return withEm(base, userId, { organizationId, role: session.role, sql: session.sql }, em);
+  trackRequestTransaction(request, session);
+  return withEm(base, userId, { organizationId, role: session.role, sql: session.sql, session }, em);
 }
 
 async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Promise<string> {

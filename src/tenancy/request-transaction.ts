@@ -1,19 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyRequest } from 'fastify';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { TenantEntityManager } from './tenant-entity-manager.js';
+import type { TenantSession } from './tenant-session.js';
 
 // The open transaction of each request, so it is closed however the request ends.
-const open = new WeakMap<FastifyRequest, TenantEntityManager>();
+const open = new WeakMap<FastifyRequest, TenantSession>();
 
-export function trackRequestTransaction(request: FastifyRequest, em: TenantEntityManager): void {
-  open.set(request, em);
-}
-
-async function close(em: TenantEntityManager, commit: boolean): Promise<void> {
-  if (!em.isInTransaction()) return;
-  if (commit) await em.commit();
-  else await em.rollback();
+export function trackRequestTransaction(request: FastifyRequest, session: TenantSession): void {
+  open.set(request, session);
 }
 
 /**
@@ -25,9 +19,10 @@ export function requestTransactionPlugin(): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response, logger }) {
-          if (!contextValue.em.isInTransaction()) return;
+          const session = contextValue.tenant?.session;
+          if (!session) return;
           try {
-            await close(contextValue.em, true);
+            await session.end(true);
           } catch (err) {
             logger.error(`request ${contextValue.requestId}: commit failed: ${String(err)}`);
             if (response.body.kind === 'single') {
@@ -45,7 +40,7 @@ export function requestTransactionPlugin(): ApolloServerPlugin<GraphQLContext> {
 
 /** For Fastify's onResponse: a request that never reached willSendResponse is rolled back. */
 export async function closeRequestTransaction(request: FastifyRequest): Promise<void> {
-  const em = open.get(request);
+  const session = open.get(request);
   open.delete(request);
-  if (em) await close(em, false).catch(() => undefined);
+  if (session) await session.end(false).catch(() => undefined);
 }

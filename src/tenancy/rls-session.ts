@@ -1,7 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
-import type { Role } from '../db/entities/index.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
-import { TenantSql, transactionConnection } from './tenant-sql.js';
 
 /** What the row-level-security policies read, per transaction (see the RLS migration). */
 export interface DbSession {
@@ -17,36 +14,6 @@ async function applySession(em: TenantEntityManager, session: DbSession): Promis
   const ctx = em.getTransactionContext();
   if (!ctx) throw new Error('row-level-security settings need a transaction');
   await em.getConnection('write').execute(SET_SESSION, [session.organizationId ?? '', session.userId ?? ''], 'run', ctx);
-}
-
-export interface TenantSession {
-  role: Role;
-  /** Tenant statements on the request's transaction connection (see tenant-sql.ts). */
-  sql: TenantSql;
-}
-
-/**
- * Opens the transaction a tenant request runs in and enters the organization: the settings
- * and the membership check go in one round trip (the `enter_organization` function). Null when
- * the user is not a member; the transaction is then rolled back.
- */
-export async function beginTenantSession(em: TenantEntityManager, { organizationId, userId }: { organizationId: string; userId: string }): Promise<TenantSession | null> {
-  await em.begin();
-  try {
-    const connection = await transactionConnection(em.getTransactionContext<Knex.Transaction>()!);
-    const { rows } = await connection.query<{ role: Role | null }>({
-      name: 'enter_organization',
-      text: 'select enter_organization($1, $2) as role',
-      values: [organizationId, userId],
-    });
-    const role = rows[0]?.role ?? null;
-    if (role) return { role, sql: new TenantSql(connection, organizationId) };
-    await em.rollback();
-    return null;
-  } catch (err) {
-    await em.rollback().catch(() => undefined);
-    throw err;
-  }
 }
 
 /** Runs `work` in its own transaction with these settings. */

@@ -1,4 +1,3 @@
-import type { Knex } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { TenantIsolationError } from './errors.js';
 import { assertOrganizationId } from './organization-id.js';
@@ -27,18 +26,13 @@ export function tenantStatement(name: string, text: string): TenantStatement {
   return { name, text };
 }
 
-/** The PostgreSQL connection a MikroORM (knex) transaction runs on. */
-export async function transactionConnection(trx: Knex.Transaction): Promise<pg.ClientBase> {
-  // A knex transaction's client hands out exactly the connection the transaction holds.
-  return (await (trx as unknown as { client: { acquireConnection(): Promise<pg.ClientBase> } }).client.acquireConnection());
-}
-
 /**
  * Runs tenant statements on the request's transaction connection, one at a time (GraphQL
  * resolves sibling fields concurrently; a connection runs one query at a time).
  */
 export class TenantSql {
   private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
   readonly organizationId: string;
 
   constructor(
@@ -48,7 +42,13 @@ export class TenantSql {
     this.organizationId = assertOrganizationId(organizationId);
   }
 
+  /** After the request's transaction ended: the connection may already serve someone else. */
+  close(): void {
+    this.closed = true;
+  }
+
   rows<R extends pg.QueryResultRow>(statement: TenantStatement, params: unknown[] = []): Promise<R[]> {
+    if (this.closed) return Promise.reject(new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`));
     // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
     const run = () => this.connection.query<R>({ name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types });
     const result = this.tail.then(run, run);

@@ -1,0 +1,88 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { Role } from '../db/entities/index.js';
+import { assertUuid } from './organization-id.js';
+import type { TenantEntityManager } from './tenant-entity-manager.js';
+import { TenantSql } from './tenant-sql.js';
+
+/**
+ * The one transaction a tenant request runs in, on one connection of the ORM's pool: fixed
+ * reads (TenantSql) and the ORM (`em`) both run in it. Opened and entered in one round trip,
+ * ended by `end` (the request-transaction plugin, or Fastify's hooks as the safety net).
+ */
+export interface TenantSession {
+  role: Role;
+  sql: TenantSql;
+  /** Commits or rolls back, then returns the connection to the pool. Safe to call twice. */
+  end(commit: boolean): Promise<void>;
+}
+
+type KnexInternals = {
+  client: {
+    acquireConnection(): Promise<pg.ClientBase>;
+    releaseConnection(connection: pg.ClientBase): Promise<unknown>;
+    transaction(container: (trx: Knex.Transaction) => void, config: object): Promise<unknown> & { begin(connection: unknown): Promise<unknown> };
+  };
+};
+
+/**
+ * A knex transaction over a connection whose transaction we already began, so the ORM joins it.
+ * knex would send its own BEGIN; ours went out with the settings and the membership check.
+ * (knex runs the transaction body a tick after construction, so replacing `begin` is in time.)
+ */
+function adoptTransaction(knex: KnexInternals, connection: pg.ClientBase): Promise<Knex.Transaction> {
+  return new Promise((resolve, reject) => {
+    const trx = knex.client.transaction(resolve, { connection, doNotRejectOnRollback: true });
+    trx.begin = () => Promise.resolve();
+    trx.catch(reject);
+  });
+}
+
+/**
+ * Begins the request's transaction and enters the organization in ONE round trip: BEGIN, then
+ * `enter_organization` sets the transaction-local settings the RLS policies read and returns the
+ * user's role (null: not a member, and the transaction is rolled back). One simple-protocol
+ * string with two statements; its only values are UUIDs checked by `assertUuid` (hex and dashes).
+ */
+export async function openTenantSession(em: TenantEntityManager, ids: { organizationId: string; userId: string }): Promise<TenantSession | null> {
+  const organizationId = assertUuid(ids.organizationId, 'organization id');
+  const userId = assertUuid(ids.userId, 'user id');
+  const knex = em.getConnection('write').getKnex() as unknown as KnexInternals;
+  const connection = await knex.client.acquireConnection();
+  let trx: (Knex.Transaction & { executionPromise?: Promise<unknown> }) | null = null;
+  let sql: TenantSql | null = null;
+  let open = true;
+  const end = async (commit: boolean) => {
+    if (!open) return;
+    open = false;
+    // Nothing may reach this connection once it is back in the pool, where another request
+    // (another organization) will use it: both handles refuse from here on.
+    sql?.close();
+    try {
+      if (!trx) await connection.query('rollback');
+      else if (!commit) await trx.rollback();
+      else {
+        // knex reports a failed COMMIT through the execution promise, not through commit().
+        void trx.commit();
+        await trx.executionPromise;
+      }
+    } finally {
+      await knex.client.releaseConnection(connection);
+    }
+  };
+  try {
+    const results = (await connection.query(`begin; select enter_organization('${organizationId}', '${userId}') as role`)) as unknown as pg.QueryResult[];
+    const role = (results[1]?.rows[0]?.role ?? null) as Role | null;
+    if (!role) {
+      await end(false);
+      return null;
+    }
+    trx = await adoptTransaction(knex, connection);
+    em.setTransactionContext(trx);
+    sql = new TenantSql(connection, organizationId);
+    return { role, sql, end };
+  } catch (err) {
+    await end(false).catch(() => undefined);
+    throw err;
+  }
+}
