@@ -24,7 +24,7 @@ const config: CodegenConfig = {
           Membership: entity('Membership'),
           Document: '../models.js#DocumentRecord',
           ActivityEvent: entity('ActivityEvent'),
-          Comment: entity('Comment'),
+          Comment: '../models.js#CommentRecord',
           ViewerMembership: '../models.js#ViewerMembershipModel',
           Viewer: '../models.js#ViewerModel',
           AuthPayload: '../models.js#AuthPayloadModel',

@@ -209,6 +209,6 @@ describe('no N+1', () => {
     const fifty = await page(50);
     console.info(`statements per request: documents(first: 10) ${ten.length}, documents(first: 50) ${fifty.length}`);
     expect(fifty.length, `first: 10\n${ten.join('\n')}\n\nfirst: 50\n${fifty.join('\n')}`).toBe(ten.length);
-    for (const statements of [ten, fifty]) expect(statements.filter((s) => /\bfrom "comment"/i.test(s))).toHaveLength(1);
+    for (const statements of [ten, fifty]) expect(statements.filter((s) => /\bfrom "?comment"?\b/i.test(s))).toHaveLength(1);
   });
 });

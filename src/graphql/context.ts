@@ -89,5 +89,5 @@ function withEm(
   tenant: Tenant | null,
   em: TenantEntityManager,
 ): GraphQLContext {
-  return { ...base, userId, tenant, em, loaders: createLoaders(em) };
+  return { ...base, userId, tenant, em, loaders: createLoaders(em, tenant?.sql) };
 }

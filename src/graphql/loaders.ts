@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization, User } from '../db/entities/index.js';
 import { commentsLoader, type CommentsLoader } from '../modules/comment/comment.loaders.js';
+import type { TenantSql } from '../tenancy/tenant-sql.js';
 import type { UserRecord } from './models.js';
 
 /** Per-request batching for the to-one links GraphQL follows (no N+1 on lists). */
@@ -20,10 +21,10 @@ function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): 
   });
 }
 
-export function createLoaders(em: EntityManager): Loaders {
+export function createLoaders(em: EntityManager, sql?: TenantSql): Loaders {
   return {
     user: byId((ids) => em.find(User, { id: { $in: ids } })),
     organization: byId((ids) => em.find(Organization, { id: { $in: ids } })),
-    comments: commentsLoader(em),
+    comments: commentsLoader(sql),
   };
 }

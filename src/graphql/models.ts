@@ -1,4 +1,4 @@
-import type { Document, Organization, Role, User } from '../db/entities/index.js';
+import type { Comment, Document, Organization, Role, User } from '../db/entities/index.js';
 
 // Shapes that back GraphQL types which are not entities (see codegen.ts `mappers`).
 
@@ -30,5 +30,10 @@ export type UserRecord = Pick<User, 'id' | 'email' | 'name' | 'createdAt'>;
  * (modules/document/document.queries.ts), which carries its author so that none is looked up.
  */
 export type DocumentRecord = Pick<Document, 'id' | 'organizationId' | 'title' | 'body' | 'createdById' | 'createdAt' | 'updatedAt' | 'archivedAt'> & {
+  author?: UserRecord | null;
+};
+
+/** A comment as GraphQL shows it: the entity after addComment, or a row of comment.queries.ts with its author. */
+export type CommentRecord = Pick<Comment, 'id' | 'organizationId' | 'documentId' | 'authorId' | 'body' | 'createdAt'> & {
   author?: UserRecord | null;
 };

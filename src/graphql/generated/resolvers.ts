@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel, Comment as CommentModel } from '../../db/entities/index.js';
-import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
+import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel } from '../../db/entities/index.js';
+import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, CommentRecord as CommentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -386,7 +386,7 @@ export type ResolversTypes = {
   AddMemberInput: AddMemberInput;
   AuthPayload: ResolverTypeWrapper<AuthPayloadModelModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Comment: ResolverTypeWrapper<CommentModel>;
+  Comment: ResolverTypeWrapper<CommentRecordModel>;
   CreateDocumentInput: CreateDocumentInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Document: ResolverTypeWrapper<DocumentRecordModel>;
@@ -418,7 +418,7 @@ export type ResolversParentTypes = {
   AddMemberInput: AddMemberInput;
   AuthPayload: AuthPayloadModelModel;
   Boolean: Scalars['Boolean']['output'];
-  Comment: CommentModel;
+  Comment: CommentRecordModel;
   CreateDocumentInput: CreateDocumentInput;
   DateTime: Scalars['DateTime']['output'];
   Document: DocumentRecordModel;

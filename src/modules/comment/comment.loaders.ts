@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Comment } from '../../db/entities/index.js';
+import type { CommentRecord } from '../../graphql/models.js';
+import type { TenantSql } from '../../tenancy/tenant-sql.js';
+import { findFirstComments } from './comment.queries.js';
 
 /** A document's comments, at most `first` of them: the two arguments `Document.comments` takes. */
 export interface CommentsKey {
@@ -8,27 +9,24 @@ export interface CommentsKey {
   first: number;
 }
 
-export type CommentsLoader = DataLoader<CommentsKey, Comment[], string>;
+export type CommentsLoader = DataLoader<CommentsKey, CommentRecord[], string>;
 
 /**
- * `Document.comments` for every document of a page in ONE statement, however long the page:
- * per request, on the request's tenant-scoped EntityManager (the tenant filter and row-level
- * security apply). It reads all comments of those documents and cuts each list to `first`
- * here, which over-reads documents with many comments; a lateral join (one LIMIT per document)
- * is the planned replacement. Keys with different `first` (aliases) share the statement.
+ * `Document.comments` for every document of a page in ONE statement however long the page (one
+ * per distinct `first`, when aliases ask for different counts). Without a tenant there is no
+ * `sql`; the @tenantScoped directive refuses such requests before any comment is asked for.
  */
-export function commentsLoader(em: EntityManager): CommentsLoader {
+export function commentsLoader(sql: TenantSql | undefined): CommentsLoader {
   return new DataLoader(
     async (keys) => {
-      const documentIds = [...new Set(keys.map((k) => k.documentId))];
-      const rows = await em.find(Comment, { documentId: { $in: documentIds } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
-      const byDocument = new Map<string, Comment[]>();
-      for (const row of rows) {
-        const list = byDocument.get(row.documentId);
-        if (list) list.push(row);
-        else byDocument.set(row.documentId, [row]);
+      if (!sql) throw new Error('Document.comments needs a tenant session');
+      const firsts = [...new Set(keys.map((k) => k.first))];
+      const found = new Map<number, Map<string, CommentRecord[]>>();
+      for (const first of firsts) {
+        const ids = [...new Set(keys.filter((k) => k.first === first).map((k) => k.documentId))];
+        found.set(first, await findFirstComments(sql, ids, first));
       }
-      return keys.map((k) => (byDocument.get(k.documentId) ?? []).slice(0, k.first));
+      return keys.map((k) => found.get(k.first)!.get(k.documentId) ?? []);
     },
     { cacheKeyFn: (k) => `${k.first}:${k.documentId}` },
   );

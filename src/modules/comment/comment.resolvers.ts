@@ -12,6 +12,7 @@ export const commentResolvers: Resolvers = {
     comments: (doc, { first }, ctx) => ctx.loaders.comments.load({ documentId: doc.id, first: pageSize(first, 10) }),
   },
   Comment: {
-    author: (comment, _, ctx) => (comment.authorId ? ctx.loaders.user.load(comment.authorId) : null),
+    // Read comments carry their author (comment.queries.ts); the one addComment returns does not.
+    author: (comment, _, ctx) => (comment.author !== undefined ? comment.author : comment.authorId ? ctx.loaders.user.load(comment.authorId) : null),
   },
 };

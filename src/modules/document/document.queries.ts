@@ -1,10 +1,11 @@
 import type { DocumentRecord } from '../../graphql/models.js';
+import { AUTHOR_COLUMNS, authorOf, type AuthorColumns } from '../authors.js';
 import { tenantStatement, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
 
 // The document reads every request makes, as fixed statements (see tenancy/tenant-sql.ts): one
 // statement per read, the author joined in, no ORM hydration. Writes stay on the ORM.
 
-interface DocumentRow {
+interface DocumentRow extends AuthorColumns {
   id: string;
   organization_id: string;
   title: string;
@@ -13,13 +14,9 @@ interface DocumentRow {
   created_at: Date;
   updated_at: Date;
   archived_at: Date | null;
-  author_email: string | null;
-  author_name: string | null;
-  author_created_at: Date | null;
 }
 
-const SELECT = `select d.id, d.organization_id, d.title, d.body, d.created_by_id, d.created_at, d.updated_at, d.archived_at,
-       u.email as author_email, u.name as author_name, u.created_at as author_created_at
+const SELECT = `select d.id, d.organization_id, d.title, d.body, d.created_by_id, d.created_at, d.updated_at, d.archived_at, ${AUTHOR_COLUMNS}
   from document d left join "user" u on u.id = d.created_by_id`;
 
 function fromRow(r: DocumentRow): DocumentRecord {
@@ -32,7 +29,7 @@ function fromRow(r: DocumentRow): DocumentRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     archivedAt: r.archived_at,
-    author: r.created_by_id && r.author_name !== null ? { id: r.created_by_id, email: r.author_email!, name: r.author_name, createdAt: r.author_created_at! } : null,
+    author: authorOf(r.created_by_id, r),
   };
 }
 
