@@ -101,6 +101,15 @@ describe('local (HS256) tokens', () => {
     }
   });
 
+  it('a token accepted once (and so remembered as verified) is refused as soon as it expires', async () => {
+    const token = await signHs256(app.config.jwt.secret, { ...claims, exp: now() + 2 });
+    for (let i = 0; i < 3; i++) expect(titles(await gqlOk(app, DocumentsDocument, {}, { token }))).toEqual([a.documents[0]!.title]);
+    await new Promise((r) => setTimeout(r, (now() + 2) * 1000 - Date.now() + 1100)); // past exp, to the second
+    const res = await gql(app, DocumentsDocument, {}, { token });
+    expectUnauthenticated(res, 'expired after it was accepted');
+    expect(res.errors?.[0]?.message).toBe('Token expired.');
+  });
+
   it('a valid token for an organization the user does not belong to: FORBIDDEN, nothing of it shown', async () => {
     const token = await tokenFor(app, a.owner.id, b.id);
     const res = await gql(app, DocumentsDocument, {}, { token });

@@ -1,4 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config/index.js';
 import { unauthenticated } from '../graphql/errors.js';
 import { createExternalVerifier } from './jwks.js';
@@ -9,14 +10,37 @@ export type Authenticator = (authorization: string | undefined) => Promise<Token
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
 
+/**
+ * Our own (HS256) tokens, once verified, keyed by the whole token string: the same bytes verify
+ * the same way until `exp`, which each hit checks again (the entry's TTL ends there too). Only
+ * successes are kept; the secret cannot change without a restart. External (JWKS) tokens are not
+ * cached: their keys rotate. Membership and role are still checked on every request.
+ */
+function verifiedTokenCache() {
+  const cache = new LRUCache<string, TokenClaims>({ max: 10_000 });
+  return {
+    get(token: string): TokenClaims | undefined {
+      const claims = cache.get(token);
+      return claims?.expiresAt !== undefined && claims.expiresAt * 1000 > Date.now() ? claims : undefined;
+    },
+    set(token: string, claims: TokenClaims): void {
+      const ttl = (claims.expiresAt ?? 0) * 1000 - Date.now();
+      if (ttl > 0) cache.set(token, claims, { ttl });
+    },
+  };
+}
+
 export function createAuthenticator(config: Pick<AppConfig, 'jwt' | 'jwks'>): Authenticator {
   const external = config.jwks ? createExternalVerifier(config.jwks) : undefined;
   const invalid = (message = 'Invalid token.') => unauthenticated(message, 401);
+  const verified = verifiedTokenCache();
 
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return null;
     const token = BEARER.exec(authorization)?.[1];
     if (!token) throw invalid('Malformed Authorization header: expected "Bearer <token>".');
+    const known = verified.get(token);
+    if (known) return known;
 
     let alg: string | undefined;
     try {
@@ -26,7 +50,11 @@ export function createAuthenticator(config: Pick<AppConfig, 'jwt' | 'jwks'>): Au
     }
     // `alg` only picks which verifier to try; each one pins its own algorithms and keys.
     try {
-      if (alg === 'HS256') return await verifyLocalToken(config.jwt, token);
+      if (alg === 'HS256') {
+        const claims = await verifyLocalToken(config.jwt, token);
+        verified.set(token, claims);
+        return claims;
+      }
       if (external && (alg === 'RS256' || alg === 'ES256')) return await external(token);
     } catch (err) {
       if (isJoseError(err)) throw invalid(err.code === 'ERR_JWT_EXPIRED' ? 'Token expired.' : 'Invalid token.');

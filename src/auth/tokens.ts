@@ -9,6 +9,8 @@ export interface TokenClaims {
   userId?: string;
   email?: string;
   organizationId?: string;
+  /** `exp`, in seconds since the epoch. */
+  expiresAt?: number;
 }
 
 export interface IssuedToken {
@@ -50,6 +52,7 @@ export async function verifyLocalToken(jwt: AppConfig['jwt'], token: string): Pr
   return {
     userId: payload.sub,
     organizationId: typeof payload.org_id === 'string' ? payload.org_id : undefined,
+    expiresAt: payload.exp,
   };
 }
 

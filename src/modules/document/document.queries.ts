@@ -48,20 +48,25 @@ export interface PageQuery {
   titleLike?: string;
 }
 
-// One prepared statement per shape of the query (not one with `$n is null or ...` branches):
-// each shape gets a plan that walks (organization_id, created_at desc, id desc) from the cursor.
+// One prepared statement per shape of the query and page size, not one with `$n is null or ...`
+// branches and a LIMIT parameter: a generic plan cannot know the limit, guesses a tenth of the
+// organization's rows, and prefers sorting all of them to walking the (organization_id,
+// created_at desc, id desc) index for 21 rows (240 ms instead of 3 ms at 100k rows per
+// organization). The limit is an integer checked by pageSize(), so it is safe in the text.
 const pageStatements = new Map<string, TenantStatement>();
 
 function pageStatement(q: PageQuery): TenantStatement {
-  const key = `document_page_${q.includeArchived ? 'a' : 'n'}${q.titleLike === undefined ? '' : 't'}${q.after ? 'c' : ''}`;
+  const limit = q.first + 1; // one more row says whether there is a next page
+  if (!Number.isInteger(limit) || limit < 2 || limit > 1_000) throw new RangeError(`page size ${q.first}`);
+  const key = `document_page_${q.includeArchived ? 'a' : 'n'}${q.titleLike === undefined ? '' : 't'}${q.after ? 'c' : ''}_${limit}`;
   let statement = pageStatements.get(key);
   if (!statement) {
     const where = ['d.organization_id = $1'];
-    let n = 2; // $2 is the limit
+    let n = 1;
     if (!q.includeArchived) where.push('d.archived_at is null');
     if (q.titleLike !== undefined) where.push(`d.title ilike $${++n}`);
     if (q.after) where.push(`(d.created_at, d.id) < ($${++n}, $${++n})`);
-    statement = tenantStatement(key, `${SELECT} where ${where.join(' and ')} order by d.created_at desc, d.id desc limit $2`);
+    statement = tenantStatement(key, `${SELECT} where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ${limit}`);
     pageStatements.set(key, statement);
   }
   return statement;
@@ -69,7 +74,7 @@ function pageStatement(q: PageQuery): TenantStatement {
 
 /** `first + 1` rows, newest first: the extra row says whether there is a next page. */
 export async function findDocumentPage(sql: TenantSql, q: PageQuery): Promise<DocumentRecord[]> {
-  const params: unknown[] = [q.first + 1];
+  const params: unknown[] = [];
   if (q.titleLike !== undefined) params.push(q.titleLike);
   if (q.after) params.push(...q.after);
   const rows = await sql.rows<DocumentRow>(pageStatement(q), params);
