@@ -140,6 +140,9 @@ describe('edge limits at their defaults', () => {
     await expectExecuted(app, org, query, { n: 92 });
     // 2 + 6 * (1 + 100*9) = 5408
     await expectRefused(app, org, query, 'QUERY_TOO_COMPLEX', /estimated cost 5408 exceeds the limit of 5000/, { n: 100 });
+    // Estimates are remembered per (document, variables): the same requests again get the same answers.
+    await expectRefused(app, org, query, 'QUERY_TOO_COMPLEX', /estimated cost 5408 exceeds the limit of 5000/, { n: 100 });
+    await expectExecuted(app, org, query, { n: 92 });
   });
 
   it('cost: a `first` beyond the page cap is refused before execution too, by its cost', async () => {

@@ -34,8 +34,12 @@ export function keysetPosition(after: string | null | undefined): [Date, string]
   return [createdAt, id.toLowerCase()];
 }
 
-/** The cursor of a row in a (createdAt desc, id desc) list: MikroORM's encoding, so both paths accept it. */
-export const keysetCursorOf = (row: { createdAt: Date; id: string }): string => Cursor.encode([row.createdAt, row.id]);
+/**
+ * The cursor of a row in a (createdAt desc, id desc) list: MikroORM's encoding (base64url of the
+ * JSON `[createdAt, id]`), so both paths accept it; built directly, as ids are uuids.
+ */
+export const keysetCursorOf = (row: { createdAt: Date; id: string }): string =>
+  Buffer.from(`["${row.createdAt.toISOString()}","${row.id}"]`).toString('base64url');
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
@@ -52,6 +56,8 @@ export function toConnection<T extends object>(cursor: Cursor<T, any, any, any, 
 /** A connection from a page fetched with one row more than asked for (that row means "there is more"). */
 export function pageConnection<T extends { createdAt: Date; id: string }>(rows: T[], first: number): Connection<T> {
   const items = rows.slice(0, first);
-  const edges = items.map((node) => ({ cursor: keysetCursorOf(node), node }));
-  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  // Encoded only for the edges whose cursor the client selects.
+  const edges = items.map((node) => ({ node, get cursor() { return keysetCursorOf(node); } }));
+  const last = items.at(-1);
+  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: last ? keysetCursorOf(last) : null } };
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError, getVariableValues } from 'graphql';
+import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { AppError } from '../errors.js';
 import { MAX_PAGE_SIZE } from '../pagination.js';
@@ -19,10 +19,19 @@ export const pagedListEstimator: ComplexityEstimator = ({ field, args, childComp
   return 1 + first * childComplexity;
 };
 
+/** Estimates kept per query document (distinct variables, e.g. ids, would otherwise pile up). */
+const MAX_CACHED_VARIABLES = 500;
+
 /** Every other field costs 1 plus its children. */
 export const estimators: ComplexityEstimator[] = [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
 
 export const tooComplex = (message: string) => new AppError('QUERY_TOO_COMPLEX', message, 400);
+
+function charge(context: BaseContext, cost: number, maxCost: number): void {
+  // The same estimate is what the request takes from its organization's rate-limit budget.
+  recordRequestCost(context, cost);
+  if (cost > maxCost) throw tooComplex(`Query too complex: estimated cost ${cost} exceeds the limit of ${maxCost}. Ask for fewer items (first) or fewer fields.`);
+}
 
 /**
  * Refuses an operation whose estimated cost exceeds `maxCost`, after validation and before
@@ -30,11 +39,18 @@ export const tooComplex = (message: string) => new AppError('QUERY_TOO_COMPLEX',
  * the request's variables (`documents(first: $n)`), which validation rules never see.
  */
 export function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
+  // Apollo reuses one parsed document per query text, so the estimate of (document, operation,
+  // variables) is computed once: a client sending the same query and variables pays a lookup.
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return; // no such operation: execution refuses the request before any resolver
+          const key = `${operation.name?.value ?? ''}:${JSON.stringify(request.variables ?? {})}`;
+          let costs = known.get(document);
+          const cached = costs?.get(key);
+          if (cached !== undefined) return charge(contextValue, cached, maxCost);
           // Variables that do not coerce: execution refuses them before any resolver runs (BAD_USER_INPUT).
           const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
           if (coerced.errors) return;
@@ -56,9 +72,10 @@ export function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext
             }
             throw err; // fail closed: masked to INTERNAL_SERVER_ERROR and logged
           }
-          // The same estimate is what the request takes from its organization's rate-limit budget.
-          recordRequestCost(contextValue, cost);
-          if (cost > maxCost) throw tooComplex(`Query too complex: estimated cost ${cost} exceeds the limit of ${maxCost}. Ask for fewer items (first) or fewer fields.`);
+          if (!costs) known.set(document, (costs = new Map()));
+          if (costs.size >= MAX_CACHED_VARIABLES) costs.clear();
+          costs.set(key, cost);
+          charge(contextValue, cost, maxCost);
         },
       };
     },
