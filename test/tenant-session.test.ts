@@ -32,6 +32,8 @@ describe('tenant session', () => {
   it('reads through the fixed statements and the ORM in one transaction, then refuses both once ended', async () => {
     const { em, session } = await open(a);
     expect(session.role).toBe('OWNER');
+    expect(session.user).toMatchObject({ id: a.owner.id, email: a.owner.email });
+    expect(session.user.createdAt).toBeInstanceOf(Date);
     expect((await findDocumentPage(session.sql, page)).map((d) => d.organizationId)).toEqual([a.id, a.id]);
     expect((await em.find(Document, {})).map((d) => d.organizationId)).toEqual([a.id, a.id]);
     await session.end(true);

@@ -73,7 +73,9 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   const session = await openTenantSession(em, { organizationId, userId });
   if (!session) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
   trackRequestTransaction(request, session);
-  return withEm(base, userId, { organizationId, role: session.role, sql: session.sql, session }, em);
+  const ctx = withEm(base, userId, { organizationId, role: session.role, sql: session.sql, session }, em);
+  ctx.loaders.user.prime(userId, session.user);
+  return ctx;
 }
 
 async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Promise<string> {

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Role } from '../db/entities/index.js';
+import type { UserRecord } from '../graphql/models.js';
 import { assertUuid } from './organization-id.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
 import { TenantSql } from './tenant-sql.js';
@@ -12,9 +13,18 @@ import { TenantSql } from './tenant-sql.js';
  */
 export interface TenantSession {
   role: Role;
+  /** The signed-in user, read with the membership (GraphQL's `createdBy` of their own writes, `me`). */
+  user: UserRecord;
   sql: TenantSql;
   /** Commits or rolls back, then returns the connection to the pool. Safe to call twice. */
   end(commit: boolean): Promise<void>;
+}
+
+interface EnteredRow {
+  role: Role;
+  email: string;
+  name: string;
+  created_at: Date;
 }
 
 type KnexInternals = {
@@ -41,7 +51,7 @@ function adoptTransaction(knex: KnexInternals, connection: pg.ClientBase): Promi
 /**
  * Begins the request's transaction and enters the organization in ONE round trip: BEGIN, then
  * `enter_organization` sets the transaction-local settings the RLS policies read and returns the
- * user's role (null: not a member, and the transaction is rolled back). One simple-protocol
+ * user's role and user row (none: not a member, and the transaction is rolled back). One simple-protocol
  * string with two statements; its only values are UUIDs checked by `assertUuid` (hex and dashes).
  */
 export async function openTenantSession(em: TenantEntityManager, ids: { organizationId: string; userId: string }): Promise<TenantSession | null> {
@@ -71,16 +81,20 @@ export async function openTenantSession(em: TenantEntityManager, ids: { organiza
     }
   };
   try {
-    const results = (await connection.query(`begin; select enter_organization('${organizationId}', '${userId}') as role`)) as unknown as pg.QueryResult[];
-    const role = (results[1]?.rows[0]?.role ?? null) as Role | null;
-    if (!role) {
+    const results = (await connection.query({
+      text: `begin; select * from enter_organization('${organizationId}', '${userId}')`,
+      types: pg.types, // timestamps as Date (the ORM sets its connections to return strings)
+    })) as unknown as pg.QueryResult<EnteredRow>[];
+    const entered = results[1]?.rows[0];
+    if (!entered) {
       await end(false);
       return null;
     }
     trx = await adoptTransaction(knex, connection);
     em.setTransactionContext(trx);
     sql = new TenantSql(connection, organizationId);
-    return { role, sql, end };
+    const user = { id: userId, email: entered.email, name: entered.name, createdAt: entered.created_at };
+    return { role: entered.role, user, sql, end };
   } catch (err) {
     await end(false).catch(() => undefined);
     throw err;
