@@ -1,34 +1,14 @@
 import { decodeProtectedHeader } from 'jose';
-import { LRUCache } from 'lru-cache';
 import type { AppConfig } from '../config/index.js';
 import { unauthenticated } from '../graphql/errors.js';
 import { createExternalVerifier } from './jwks.js';
 import { isJoseError, verifyLocalToken, type TokenClaims } from './tokens.js';
+import { verifiedTokenCache } from './verified-tokens.js';
 
 /** Reads `Authorization`: null when absent, the verified claims, or UNAUTHENTICATED (HTTP 401). */
 export type Authenticator = (authorization: string | undefined) => Promise<TokenClaims | null>;
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
-
-/**
- * Our own (HS256) tokens, once verified, keyed by the whole token string: the same bytes verify
- * the same way until `exp`, which each hit checks again (the entry's TTL ends there too). Only
- * successes are kept; the secret cannot change without a restart. External (JWKS) tokens are not
- * cached: their keys rotate. Membership and role are still checked on every request.
- */
-function verifiedTokenCache() {
-  const cache = new LRUCache<string, TokenClaims>({ max: 10_000 });
-  return {
-    get(token: string): TokenClaims | undefined {
-      const claims = cache.get(token);
-      return claims?.expiresAt !== undefined && claims.expiresAt * 1000 > Date.now() ? claims : undefined;
-    },
-    set(token: string, claims: TokenClaims): void {
-      const ttl = (claims.expiresAt ?? 0) * 1000 - Date.now();
-      if (ttl > 0) cache.set(token, claims, { ttl });
-    },
-  };
-}
 
 export function createAuthenticator(config: Pick<AppConfig, 'jwt' | 'jwks'>): Authenticator {
   const external = config.jwks ? createExternalVerifier(config.jwks) : undefined;

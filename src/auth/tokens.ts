@@ -42,7 +42,7 @@ export async function issueToken(
  * Verifies one of our own tokens: HS256 only (an RS/ES token or `alg: none` is refused by the
  * algorithm pin, not by luck), `exp` required, issuer and audience checked, no clock tolerance.
  */
-export async function verifyLocalToken(jwt: AppConfig['jwt'], token: string): Promise<TokenClaims> {
+export async function verifyLocalToken(jwt: Pick<AppConfig['jwt'], 'secret' | 'issuer' | 'audience'>, token: string): Promise<TokenClaims> {
   const { payload } = await jwtVerify(token, await verificationKey(jwt.secret), {
     algorithms: ['HS256'],
     issuer: jwt.issuer,
