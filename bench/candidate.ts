@@ -1,8 +1,10 @@
-import { jwtVerify } from 'jose';
 import pg from 'pg';
+import { verifyLocalToken } from '../src/auth/tokens.js';
+import { verifiedTokenCache } from '../src/auth/verified-tokens.js';
 
 // What the benchmark's own candidate servers (the ceiling and the peer) share: their settings
-// from the environment, one pool, and token verification exactly as src/auth/tokens.ts does it.
+// from the environment, one pool, and token verification by the API's own code
+// (src/auth/tokens.ts, and the verified-token cache of src/auth/verified-tokens.ts).
 
 export const env = (name: string): string => {
   const v = process.env[name];
@@ -21,18 +23,22 @@ export interface Tenant {
 }
 
 const BEARER = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/;
-const secret = new TextEncoder().encode(env('JWT_SECRET'));
-const issuer = env('JWT_ISSUER');
-const audience = env('JWT_AUDIENCE');
+const jwt = { secret: new TextEncoder().encode(env('JWT_SECRET')), issuer: env('JWT_ISSUER'), audience: env('JWT_AUDIENCE') };
+const verified = verifiedTokenCache();
 
-/** The token's user and organization (HS256, exp/iat/sub required, iss and aud checked), or null. */
+/** The token's user and organization (HS256, exp/iat/sub required, iss and aud checked), or null: as the API. */
 export async function verifyBearer(header: string | undefined): Promise<Tenant | null> {
   const token = header ? BEARER.exec(header)?.[1] : undefined;
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'], issuer, audience, requiredClaims: ['exp', 'iat', 'sub'] });
-    if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string' || !UUID.test(payload.sub) || !UUID.test(payload.org_id)) return null;
-    return { userId: payload.sub, organizationId: payload.org_id.toLowerCase() };
+    let claims = verified.get(token);
+    if (!claims) {
+      claims = await verifyLocalToken(jwt, token);
+      verified.set(token, claims);
+    }
+    const { userId, organizationId } = claims;
+    if (!userId || !organizationId || !UUID.test(userId) || !UUID.test(organizationId)) return null;
+    return { userId: userId.toLowerCase(), organizationId: organizationId.toLowerCase() };
   } catch {
     return null;
   }

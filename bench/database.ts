@@ -1,0 +1,109 @@
+import { relative, resolve } from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { connectOrm } from '../src/db/orm.js';
+import { freePort, ROOT } from './processes.js';
+
+// The benchmark database: embedded PostgreSQL (or BENCH_DATABASE_URL), the API's migrations,
+// emptying it between datasets, and pg_stat_statements.
+
+let embedded: EmbeddedDatabase | undefined;
+
+export interface BenchDatabase {
+  url: string;
+  source: string;
+}
+
+/**
+ * A fresh, migrated `tenantql_bench` on embedded PostgreSQL (files under `dataDir`, default
+ * .data/bench), or BENCH_DATABASE_URL migrated and emptied.
+ */
+export async function openDatabase(dataDir = resolve(ROOT, '.data/bench')): Promise<BenchDatabase> {
+  const given = process.env.BENCH_DATABASE_URL;
+  let db: BenchDatabase;
+  if (given) {
+    // An external server: migrate, then empty the benchmark's tables (this database is the benchmark's own).
+    db = { url: given, source: 'BENCH_DATABASE_URL' };
+  } else {
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      database: 'postgres',
+      postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'max_connections=200'],
+    });
+    const admin = new pg.Client({ connectionString: embedded.adminUrl });
+    await admin.connect();
+    try {
+      // A fresh database each run, so earlier runs' writes (createDocument, audit) do not accumulate.
+      await admin.query('drop database if exists tenantql_bench with (force)');
+      await admin.query('create database tenantql_bench');
+    } finally {
+      await admin.end();
+    }
+    db = { url: embedded.adminUrl.replace(/\/postgres$/, '/tenantql_bench'), source: `embedded PostgreSQL (${relative(ROOT, dataDir).startsWith('..') ? dataDir : relative(ROOT, dataDir)})` };
+  }
+  const owner = await connectOrm({ clientUrl: db.url, mode: 'multi_tenant', poolMax: 2 });
+  try {
+    await owner.getMigrator().up();
+  } finally {
+    await owner.close();
+  }
+  if (given) await emptyTenantTables(db.url);
+  return db;
+}
+
+export async function stopDatabase(): Promise<void> {
+  await embedded?.stop().catch(() => undefined);
+}
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Empties every table the benchmark loads: every tenant table references `organization` or
+ * `user`, so CASCADE reaches them all (including ones added later). TRUNCATE gives the tables new,
+ * empty files: no dead rows or bloat carried from one dataset to the next.
+ */
+export function emptyTenantTables(url: string): Promise<void> {
+  return withClient(url, async (c) => {
+    await c.query('truncate organization, "user" cascade');
+  });
+}
+
+/** A client for pg_stat_statements (null when the server did not preload it: statements per request read n/a). */
+export async function openStatementStats(url: string, log: (m: string) => void): Promise<pg.Client | null> {
+  const stats = new pg.Client({ connectionString: url });
+  stats.on('error', () => undefined); // the database stops under it when a run fails early
+  await stats.connect();
+  try {
+    await stats.query('create extension if not exists pg_stat_statements');
+    await stats.query('select pg_stat_statements_reset()');
+    return stats;
+  } catch (err) {
+    log(`pg_stat_statements unavailable (${(err as Error).message}): statements per request will read n/a`);
+    await stats.end();
+    return null;
+  }
+}
+
+/** Statements the candidates sent to this database since the last reset. */
+export async function statementCount(stats: pg.Client | null): Promise<number | null> {
+  if (!stats) return null;
+  const { rows } = await stats.query<{ n: string }>(
+    `select coalesce(sum(calls), 0)::bigint as n from pg_stat_statements s join pg_database d on d.oid = s.dbid
+      where d.datname = current_database() and s.query not ilike '%pg_stat_statements%'
+        -- foreign-key checks PostgreSQL runs itself at COMMIT (deferred constraints) show up as top-level statements: not sent by the candidate
+        and s.query not like 'SELECT 1 FROM ONLY %FOR KEY SHARE OF x'`,
+  );
+  return Number(rows[0]!.n);
+}
+
+export const serverVersion = (url: string) =>
+  withClient(url, async (c) => (await c.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]?.v);
