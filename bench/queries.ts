@@ -57,7 +57,7 @@ const PEER_QUERIES: Record<QueryName, string> = {
 /** What the results table must say about the peer (bench/README.md has the long form). */
 export const PEER_NOTES = [
   'PostGraphile 5 (Amber preset, `public` schema) runs on Node 22 (the `node@22` package), this API on Node 20 (`api`) and, as `api-node22`, on the same Node 22 binary: compare `api-node22` with the peer for a like-for-like ratio.',
-  "The peer's server verifies the same HS256 token with jose, re-checks membership with one SQL statement per request, and passes `role=tenantql_app`, `app.organization_id` and `app.user_id` as `pgSettings`, so the API's forced RLS policies do the isolation.",
+  "The peer's server verifies the same HS256 token with the API's own code (jose, verified tokens remembered until exp), re-checks membership with one SQL statement per request, and passes `role=tenantql_app`, `app.organization_id` and `app.user_id` as `pgSettings`, so the API's forced RLS policies do the isolation.",
   "Differences that favour the peer: it writes **no audit event** for `document(id)` and `createDocument` (the API and the ceiling insert an `activity_event` row), and it does not check the MEMBER-or-above role on create.",
   "Its createDocument sends only `{ title, body }`; id, organization and author come from bench-only column defaults (`gen_random_uuid()`, `app.organization_id`, `app.user_id`). Its deep page uses its own cursor for the same anchor row; the correctness gate compares ids, titles, authors and order (and hasNextPage), not raw bodies.",
 ]
