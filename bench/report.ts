@@ -102,7 +102,7 @@ export function barChart(rows: SummaryRow[], candidates: string[], labels: Recor
     ...candidates.map((c) => left + 18 + textWidth(labels[c] ?? c, 12)),
   );
   const width = Math.ceil(Math.max(plotRight, textRight) + 20);
-  const height = top + plotH + 40 + candidates.length * 20;
+  const height = top + plotH + 54 + candidates.length * 20;
   const max = Math.max(1, ...rows.map((r) => r.rpsMax));
   const step = niceStep(max / 5);
   const yMax = Math.ceil(max / step) * step;
@@ -128,10 +128,14 @@ export function barChart(rows: SummaryRow[], candidates: string[], labels: Recor
       const label = r.ratioToCeiling === null ? '' : `${r.ratioToCeiling.toFixed(2)}x`;
       out.push(`<text x="${x + barW / 2}" y="${y(r.rpsMax) - 5}" text-anchor="middle" font-size="11">${label}${r.valid ? '' : ' invalid'}</text>`);
     });
-    out.push(`<text x="${gx + (candidates.length * (barW + 4)) / 2}" y="${top + plotH + 18}" text-anchor="middle">${esc(queryLabels[q] ?? q)}</text>`);
+    // Long labels ("documents(first: 10) + author + 3 comments") wrap at " + " onto a second line.
+    const [head, ...rest] = (queryLabels[q] ?? q).split(' + ');
+    const cx = gx + (candidates.length * (barW + 4)) / 2;
+    const second = rest.length ? `<tspan x="${cx}" dy="14">+ ${esc(rest.join(' + '))}</tspan>` : '';
+    out.push(`<text x="${cx}" y="${top + plotH + 18}" text-anchor="middle">${esc(head!)}${second}</text>`);
   });
   candidates.forEach((c, ci) => {
-    const ly = top + plotH + 32 + ci * 20; // one legend line per candidate: the labels are long
+    const ly = top + plotH + 46 + ci * 20; // one legend line per candidate: the labels are long
     out.push(`<rect x="${left}" y="${ly}" width="12" height="12" fill="${colours[ci % colours.length]}"/>`);
     out.push(`<text x="${left + 18}" y="${ly + 10}">${esc(labels[c] ?? c)}</text>`);
   });
