@@ -31,22 +31,12 @@ export interface Settings {
   verifyIterations: number;
 }
 
-export interface RunResult {
+/** One closed-loop run: the load generator's outcome and what was measured around it. */
+export interface RunResult extends LoadOutcome {
   round: number;
   candidate: string;
   query: QueryName;
-  requests: number;
-  durationSeconds: number;
   rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errorBodies: number;
-  socketErrors: number;
-  timeouts: number;
-  sampleBadBody: string | null;
   statements: number | null;
   statementsPerRequest: number | null;
   cpuMsPerRequest: number | null;
