@@ -46,6 +46,18 @@ describe('tenant session', () => {
     await other.session.end(true);
   });
 
+  it('does not run a statement that was queued when the transaction ended', async () => {
+    const { session } = await open(a);
+    const slow = tenantStatement('slow_read', 'select pg_sleep(0.2), organization_id from document where organization_id = $1 limit 1');
+    const first = session.sql.rows(slow);
+    const queued = findDocumentPage(session.sql, page); // waits for `first`
+    await new Promise((r) => setTimeout(r, 50)); // `first` is running in PostgreSQL now
+    const ended = session.end(true);
+    await expect(first).resolves.toHaveLength(1);
+    await expect(queued).rejects.toBeInstanceOf(TenantIsolationError);
+    await ended;
+  });
+
   it('answers null for a non-member and leaves the connection clean for the next request', async () => {
     const em = forkForTenant(app.serving.em, a.id);
     expect(await openTenantSession(em, { organizationId: a.id, userId: b.owner.id })).toBeNull();

@@ -48,9 +48,13 @@ export class TenantSql {
   }
 
   rows<R extends pg.QueryResultRow>(statement: TenantStatement, params: unknown[] = []): Promise<R[]> {
-    if (this.closed) return Promise.reject(new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`));
-    // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
-    const run = () => this.connection.query<R>({ name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types });
+    // Checked when the statement's turn comes, not only when it is queued: one queued behind a
+    // slow statement must not run once the transaction has ended meanwhile.
+    const run = () => {
+      if (this.closed) return Promise.reject(new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`));
+      // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
+      return this.connection.query<R>({ name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types });
+    };
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result.then((r) => r.rows);
