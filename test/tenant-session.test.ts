@@ -7,6 +7,7 @@ import { openTenantSession } from '../src/tenancy/tenant-session.js';
 import { tenantStatement } from '../src/tenancy/tenant-sql.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg, type TestOrg } from './support/factories.js';
+import { statementsDuring } from './support/statements.js';
 
 // The request session owns one pooled connection for a whole request. Once it ends, that
 // connection goes back to the pool and may serve another organization next: nothing of the
@@ -44,6 +45,19 @@ describe('tenant session', () => {
     await expect(em.find(Document, {}, { disableIdentityMap: true })).rejects.toThrow(/complete/i);
     expect((await findDocumentPage(other.session.sql, page)).map((d) => d.organizationId)).toEqual([b.id, b.id]);
     await other.session.end(true);
+  });
+
+  it('opens in one round trip, and the ORM joins that transaction without a BEGIN of its own', async () => {
+    let session: Awaited<ReturnType<typeof open>>['session'] | undefined;
+    const sent = await statementsDuring(async () => {
+      const opened = await open(a);
+      session = opened.session;
+      await opened.em.find(Document, {});
+    });
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^begin; select \* from enter_organization\(/);
+    expect(sent[1]).toMatch(/^select .* from "document"/);
+    await session!.end(true);
   });
 
   it('does not run a statement that was queued when the transaction ended', async () => {
