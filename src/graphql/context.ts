@@ -9,7 +9,6 @@ import { isUuid } from '../tenancy/organization-id.js';
 import { openTenantSession, type TenantSession } from '../tenancy/tenant-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
 import { forkForTenant, TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
-import type { TenantSql } from '../tenancy/tenant-sql.js';
 import { unauthenticated } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -17,9 +16,7 @@ import { createLoaders, type Loaders } from './loaders.js';
 export interface Tenant {
   organizationId: string;
   role: Role;
-  /** Fixed tenant statements for hot reads, in the request's transaction (tenancy/tenant-sql.ts). */
-  sql: TenantSql;
-  /** The request's transaction; the request-transaction plugin ends it. */
+  /** The request's transaction, with its fixed statements for hot reads (`session.sql`); the request-transaction plugin ends it. */
   session: TenantSession;
 }
 
@@ -73,7 +70,7 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   const session = await openTenantSession(em, { organizationId, userId });
   if (!session) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
   trackRequestTransaction(request, session);
-  const ctx = withEm(base, userId, { organizationId, role: session.role, sql: session.sql, session }, em);
+  const ctx = withEm(base, userId, { organizationId, role: session.role, session }, em);
   ctx.loaders.user.prime(userId, session.user);
   return ctx;
 }
@@ -91,5 +88,5 @@ function withEm(
   tenant: Tenant | null,
   em: TenantEntityManager,
 ): GraphQLContext {
-  return { ...base, userId, tenant, em, loaders: createLoaders(em, tenant?.sql) };
+  return { ...base, userId, tenant, em, loaders: createLoaders(em, tenant?.session.sql) };
 }

@@ -17,5 +17,5 @@ export interface RequestScope {
 
 export function scopeOf(ctx: GraphQLContext): RequestScope {
   const tenant = requireTenant(ctx);
-  return { em: ctx.em, sql: tenant.sql, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
+  return { em: ctx.em, sql: tenant.session.sql, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
 }

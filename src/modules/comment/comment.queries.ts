@@ -1,5 +1,5 @@
 import type { CommentRecord } from '../../graphql/models.js';
-import { tenantStatement, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
+import { tenantStatementVariant, textLimit, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
 import { AUTHOR_COLUMNS, authorOf, type AuthorColumns } from '../authors.js';
 
 interface CommentRow extends AuthorColumns {
@@ -13,16 +13,12 @@ interface CommentRow extends AuthorColumns {
 
 // The first `limit` comments of each document in `$2`, oldest first: one LIMIT per document (a
 // lateral join over the organization's (document_id, created_at, id) index), author joined. The
-// limit is in the text, one statement per page size, for the reason given in document.queries.ts.
-const statements = new Map<number, TenantStatement>();
-
-function firstComments(limit: number): TenantStatement {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) throw new RangeError(`comment page size ${limit}`);
-  let statement = statements.get(limit);
-  if (!statement) {
-    statement = tenantStatement(
-      `comments_of_documents_${limit}`,
-      `select c.id, c.organization_id, c.document_id, c.author_id, c.body, c.created_at, ${AUTHOR_COLUMNS}
+// limit is in the text, one statement per page size (see textLimit).
+function firstComments(first: number): TenantStatement {
+  const limit = textLimit(first);
+  return tenantStatementVariant(
+    `comments_of_documents_${limit}`,
+    () => `select c.id, c.organization_id, c.document_id, c.author_id, c.body, c.created_at, ${AUTHOR_COLUMNS}
          from unnest($2::uuid[]) as page(document_id)
          cross join lateral (
            select * from comment
@@ -30,10 +26,7 @@ function firstComments(limit: number): TenantStatement {
             order by created_at, id limit ${limit}) c
          left join "user" u on u.id = c.author_id
         order by c.document_id, c.created_at, c.id`,
-    );
-    statements.set(limit, statement);
-  }
-  return statement;
+  );
 }
 
 /** Each document's first `first` comments, by document id (documents without comments are absent). */

@@ -1,6 +1,6 @@
 import type { DocumentRecord } from '../../graphql/models.js';
 import { AUTHOR_COLUMNS, authorOf, type AuthorColumns } from '../authors.js';
-import { tenantStatement, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
+import { tenantStatement, tenantStatementVariant, textLimit, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
 
 // The document reads every request makes, as fixed statements (see tenancy/tenant-sql.ts): one
 // statement per read, the author joined in, no ORM hydration. Writes stay on the ORM.
@@ -49,27 +49,19 @@ export interface PageQuery {
 }
 
 // One prepared statement per shape of the query and page size, not one with `$n is null or ...`
-// branches and a LIMIT parameter: a generic plan cannot know the limit, guesses a tenth of the
-// organization's rows, and prefers sorting all of them to walking the (organization_id,
-// created_at desc, id desc) index for 21 rows (240 ms instead of 3 ms at 100k rows per
-// organization). The limit is an integer checked by pageSize(), so it is safe in the text.
-const pageStatements = new Map<string, TenantStatement>();
-
+// branches (each shape gets a plan that walks the (organization_id, created_at desc, id desc)
+// index from the cursor) and with the limit in the text (see textLimit).
 function pageStatement(q: PageQuery): TenantStatement {
-  const limit = q.first + 1; // one more row says whether there is a next page
-  if (!Number.isInteger(limit) || limit < 2 || limit > 1_000) throw new RangeError(`page size ${q.first}`);
-  const key = `document_page_${q.includeArchived ? 'a' : 'n'}${q.titleLike === undefined ? '' : 't'}${q.after ? 'c' : ''}_${limit}`;
-  let statement = pageStatements.get(key);
-  if (!statement) {
+  const limit = textLimit(q.first + 1); // one more row says whether there is a next page
+  const name = `document_page_${q.includeArchived ? 'a' : 'n'}${q.titleLike === undefined ? '' : 't'}${q.after ? 'c' : ''}_${limit}`;
+  return tenantStatementVariant(name, () => {
     const where = ['d.organization_id = $1'];
     let n = 1;
     if (!q.includeArchived) where.push('d.archived_at is null');
     if (q.titleLike !== undefined) where.push(`d.title ilike $${++n}`);
     if (q.after) where.push(`(d.created_at, d.id) < ($${++n}, $${++n})`);
-    statement = tenantStatement(key, `${SELECT} where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ${limit}`);
-    pageStatements.set(key, statement);
-  }
-  return statement;
+    return `${SELECT} where ${where.join(' and ')} order by d.created_at desc, d.id desc limit ${limit}`;
+  });
 }
 
 /** `first + 1` rows, newest first: the extra row says whether there is a next page. */
