@@ -441,9 +441,22 @@ export type ResolversParentTypes = {
   ViewerMembership: ViewerMembershipModelModel;
 };
 
+export type ComplexityDirectiveArgs = {
+  multipliers?: Maybe<Array<Scalars['String']['input']>>;
+  value: Scalars['Int']['input'];
+};
+
+export type ComplexityDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = ComplexityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type TenantScopedDirectiveArgs = { };
 
 export type TenantScopedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = TenantScopedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type UnscopedDirectiveArgs = {
+  reason: Scalars['String']['input'];
+};
+
+export type UnscopedDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = UnscopedDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ActivityEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityEvent'] = ResolversParentTypes['ActivityEvent']> = {
   action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -586,5 +599,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
 };
 
 export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  complexity?: ComplexityDirectiveResolver<any, any, ContextType>;
   tenantScoped?: TenantScopedDirectiveResolver<any, any, ContextType>;
+  unscoped?: UnscopedDirectiveResolver<any, any, ContextType>;
 };
