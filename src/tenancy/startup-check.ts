@@ -1,15 +1,18 @@
 import type { MetadataStorage } from '@mikro-orm/core';
-import { getNamedType, isObjectType, type GraphQLSchema } from 'graphql';
-import { getDirective } from '@graphql-tools/utils';
-import { TENANT_SCOPED, tenantScopedTypes } from './tenant-scoped-directive.js';
+import type { GraphQLSchema } from 'graphql';
+import { schemaScopeProblems } from './schema-scope-check.js';
+import { tenantScopedTypes } from './tenant-scoped-directive.js';
 
 /**
- * Fail closed at start-up. Returns every problem found; the server refuses to start on any:
+ * Fail closed at start-up. Returns every problem found, one sentence each naming the entity,
+ * type or field; the server refuses to start on any:
  * - an entity with `organizationId` that the tenant filter does not cover;
- * - a GraphQL type backed by a tenant-owned entity without `@tenantScoped`;
- * - a root field returning a `@tenantScoped` type without `@tenantScoped` itself (its
- *   resolver would run, and query, before the type's own fields refuse);
- * - a Subscription field on tenant data (the directive does not wrap `subscribe`).
+ * - a GraphQL type mapped to an entity but missing from the schema, or backed by a tenant-owned
+ *   entity without `@tenantScoped`;
+ * - everything {@link schemaScopeProblems} refuses: a root field (or a field with arguments on an
+ *   unscoped type) that declares neither `@tenantScoped` nor `@unscoped(reason)`, a field of any
+ *   type that reaches tenant data (through object types, unions and interfaces) unscoped, and a
+ *   scoped field the directive's guard does not cover.
  */
 export function tenancyProblems(
   schema: GraphQLSchema,
@@ -34,23 +37,10 @@ export function tenancyProblems(
       problems.push(`type ${typeName} is backed by tenant-owned entity ${entity} but is not @tenantScoped`);
     }
   }
-
-  for (const root of [schema.getQueryType(), schema.getMutationType()]) {
-    for (const field of Object.values(root?.getFields() ?? {})) {
-      const returns = getNamedType(field.type);
-      if (scoped.has(returns.name) && !getDirective(schema, field, TENANT_SCOPED)?.length) {
-        problems.push(`${root!.name}.${field.name} returns @tenantScoped type ${returns.name} but is not @tenantScoped`);
-      }
-    }
-  }
-  const subscription = schema.getSubscriptionType();
-  for (const field of Object.values(subscription?.getFields() ?? {})) {
-    const returns = getNamedType(field.type);
-    if (isObjectType(returns) && scoped.has(returns.name)) problems.push(`Subscription.${field.name} serves tenant data, which is not supported`);
-  }
-  return problems;
+  return [...problems, ...schemaScopeProblems(schema)];
 }
 
+/** Thrown by createServer with every problem found; its message lists them, one per line. */
 export class TenancyCheckError extends Error {
   constructor(readonly problems: string[]) {
     super(`Tenant isolation check failed, refusing to start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

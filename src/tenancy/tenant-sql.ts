@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { TenantIsolationError } from './errors.js';
+import { entities } from '../db/entities/index.js';
 import { assertOrganizationId } from './organization-id.js';
+import { tenantStatementProblems } from './tenant-statement-check.js';
 
 /**
  * A fixed SQL statement over tenant-owned tables, for the hot read paths where the ORM's
@@ -15,14 +17,25 @@ export interface TenantStatement {
   text: string;
 }
 
-// Reads filter by `organization_id = $1`; inserts put $1 in the organization_id column.
-const FILTERS_BY_ORGANIZATION = /\borganization_id = \$1\b/;
-const INSERTS_INTO_ORGANIZATION = /^insert into "?\w+"? \(organization_id,[^)]*\) values \(\$1,/;
+/**
+ * The tenant-owned tables: those of every entity with an `organizationId`, read from the entity
+ * definitions (not a hand list), so a new tenant entity is checked here from its first statement,
+ * even before it is added to the tenant filter (which the start-up check then demands).
+ */
+export const TENANT_TABLES: ReadonlySet<string> = new Set(
+  entities.filter((e) => Object.hasOwn(e.meta.properties, 'organizationId')).map((e) => e.meta.tableName),
+);
 
+/**
+ * Declares a fixed tenant statement. Throws TenantIsolationError, listing every problem, unless
+ * PostgreSQL's parser reads `text` as one SELECT that filters each tenant table it reads by
+ * `organization_id = $1`, or one INSERT that puts `$1` in organization_id (the full rules:
+ * tenantStatementProblems in tenant-statement-check.ts). Called at import for fixed statements and
+ * on first use for each variant, so a statement that fails is never sent.
+ */
 export function tenantStatement(name: string, text: string): TenantStatement {
-  if (!FILTERS_BY_ORGANIZATION.test(text) && !INSERTS_INTO_ORGANIZATION.test(text)) {
-    throw new TenantIsolationError(`statement ${name} neither filters by organization_id = $1 nor inserts $1 as organization_id`);
-  }
+  const problems = tenantStatementProblems(text, TENANT_TABLES);
+  if (problems.length > 0) throw new TenantIsolationError(`statement ${name} is not a safe tenant statement: it ${problems.join('; it ')}`);
   return { name, text };
 }
 
