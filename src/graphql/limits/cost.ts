@@ -41,6 +41,7 @@ export const complexityDirectiveEstimator: ComplexityEstimator = (options) => {
 /** In order: a field's `@complexity`, else its page size, else 1 plus its children. */
 export const estimators: ComplexityEstimator[] = [complexityDirectiveEstimator, pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
 
+/** The document expands to more than MAX_QUERY_NODES fields: refused as too complex without an estimate. */
 export class TooManyNodesError extends Error {}
 
 /** Estimates kept per query document (distinct variables, e.g. ids, would otherwise pile up). */
