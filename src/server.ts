@@ -79,6 +79,10 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false, // Apollo's default, stated so that it stays off
+    // Automatic persisted queries are not part of this API. Left on (Apollo's default), a bad
+    // `persistedQuery` extension (wrong version or hash) ends as an error without a code, which
+    // clients would see as INTERNAL_SERVER_ERROR; off, it is PERSISTED_QUERY_NOT_SUPPORTED.
+    persistedQueries: false,
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     includeStacktraceInErrorResponses: false,
@@ -87,7 +91,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
       fastifyApolloDrainPlugin(app),
       errorLogPlugin(),
       ...limits.plugins,
-      ...rateLimits.plugins, // after the cost limit: see src/rate-limit/request-cost.ts
+      ...rateLimits.plugins, // charges the edge's verdict; order-independent (src/graphql/limits/request-verdict.ts)
       requestTransactionPlugin(),
       // No cache hints are declared; the default cache-control plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),

@@ -14,11 +14,14 @@ import { startApp, type TestApp } from './support/app.js';
 import { leaks, tenantRows } from './support/documents-helpers.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { codes, gql, gqlOk, postRaw } from './support/graphql.js';
+import { cursorOf, deepList, FORBIDDEN_CHARACTERS, forgedCursors, logCapture } from './support/input-sweep-helpers.js';
 
 let app: TestApp;
 let org: TestOrg;
 let auth: Record<string, string>;
 const seen: { name: string; raw: string }[] = [];
+/** The server's log: a client's mistake is never logged above `warn` (checked at the end). */
+const logs = logCapture();
 
 /** Every response goes through here: no stack frames, SQL, ORM or driver names, file paths. */
 function clean<T extends { raw: string }>(name: string, res: T): T {
@@ -30,7 +33,7 @@ const post = async (name: string, body: string) => clean(name, await postRaw(app
 const docCount = async () => (await tenantRows(app, 'document', org.id)).length;
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startApp({ LOG_LEVEL: 'warn' }, undefined, { logStream: logs.stream });
   org = await createOrg(app, { documents: 2 });
   auth = { authorization: `Bearer ${org.owner.token}` };
 });
@@ -128,6 +131,143 @@ describe('invalid values', () => {
   });
 });
 
+/** The `extensions.code` of each error of a raw answer. */
+const codesOf = (raw: string) => ((JSON.parse(raw) as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((e) => e.extensions?.code);
+
+describe('client input that used to end as a server error', () => {
+  it('variables nested 5,000 levels deep on `query { __typename }`, anonymous: HTTP 400 BAD_USER_INPUT, every time', async () => {
+    const body = `{"query":"query { __typename }","variables":{"x":${deepList(5000).text}}}`;
+    expect(body.length).toBeGreaterThan(10_000);
+    for (let i = 0; i < 3; i++) {
+      const res = clean('deep variables', await postRaw(app, body));
+      expect([res.status, codesOf(res.raw)], res.raw).toEqual([400, ['BAD_USER_INPUT']]);
+      expect(res.raw).toMatch(/nests deeper than 32 levels/);
+    }
+    // The whole kind: extensions too, objects as well as lists, and the largest body allowed.
+    for (const [what, nested] of [
+      ['extensions', `{"query":"{ __typename }","extensions":{"x":${deepList(5000).text}}}`],
+      ['objects', `{"query":"{ __typename }","variables":{"x":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}}`],
+      ['500,000 levels', `{"query":"{ __typename }","variables":{"x":${deepList(500_000).text}}}`],
+      ['33 levels', `{"query":"{ __typename }","variables":{"x":${deepList(32).text}}}`],
+    ]) {
+      const res = clean(what!, await postRaw(app, nested!));
+      expect([what, res.status, codesOf(res.raw)], res.raw).toEqual([what, 400, ['BAD_USER_INPUT']]);
+    }
+    const ok = await postRaw(app, `{"query":"{ __typename }","variables":{"x":${deepList(31).text}}}`);
+    expect([ok.status, JSON.parse(ok.raw)], '32 levels are accepted').toEqual([200, { data: { __typename: 'Query' } }]);
+  });
+
+  it('`login` with NUL in the email is BAD_USER_INPUT (HTTP 400): the value never reaches PostgreSQL', async () => {
+    const login = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }';
+    const res = clean('NUL email', await postRaw(app, JSON.stringify({ query: login, variables: { input: { email: 'someone\u0000@example.test', password: 'whatever-password' } } })));
+    expect([res.status, codesOf(res.raw)], res.raw).toEqual([400, ['BAD_USER_INPUT']]);
+    expect(JSON.parse(res.raw).errors[0].message).toMatch(/"variables\.input\.email" contains U\+0000/);
+  });
+
+  it('an operation type the schema lacks (`subscription`) is GRAPHQL_VALIDATION_FAILED (HTTP 400)', async () => {
+    for (const query of ['subscription { x }', 'subscription S { me { role } }']) {
+      const res = await post(query, JSON.stringify({ query }));
+      expect([query, res.status, codesOf(res.raw)], res.raw).toEqual([query, 400, ['GRAPHQL_VALIDATION_FAILED']]);
+      expect(res.raw).toMatch(/This API has no subscription operations/);
+    }
+  });
+
+  it('forbidden characters are refused wherever a string enters: variables at any depth, literals, operation name, extensions', async () => {
+    const create = print(CreateDocumentDocument);
+    const before = await tenantRows(app, 'document', org.id);
+    for (const [name, c] of Object.entries(FORBIDDEN_CHARACTERS)) {
+      const bodies: Record<string, unknown>[] = [
+        { query: create, variables: { input: { title: 'ok', body: `a${c}b` } } },
+        { query: '{ __typename }', variables: { unused: [1, { deep: [`a${c}b`] }] } },
+        { query: '{ __typename }', variables: { [`key${c}`]: 1 } },
+        { query: 'query Q { __typename }', operationName: `Q${c}` },
+        { query: '{ __typename }', extensions: { note: `a${c}b` } },
+        { query: '{ __typename }', extensions: { [`key${c}`]: 1 } },
+      ];
+      for (const body of bodies) {
+        const res = await post(name, JSON.stringify(body));
+        expect([name, body, res.status, codesOf(res.raw)], res.raw).toEqual([name, body, 400, ['BAD_USER_INPUT']]);
+      }
+    }
+    // In the document: an escape sequence, or the raw character in a string or block string.
+    for (const literal of ['"a\\u0000b"', '"a\\u001bb"', '"a\\u007fb"', '"a\u0000b"', '"""a\u0000b"""', '"""a\u0007b"""']) {
+      const res = await post(literal, JSON.stringify({ query: `mutation { createDocument(input: { title: "ok", body: ${literal} }) { id } }` }));
+      expect([literal, res.status, codesOf(res.raw)], res.raw).toEqual([literal, 400, ['BAD_USER_INPUT']]);
+    }
+    expect(await tenantRows(app, 'document', org.id)).toEqual(before);
+  });
+
+  it('tab, line breaks and surrogate pairs pass, and are stored exactly as sent', async () => {
+    const exact = 'tab\there\nline\r\nwindows \u{1F600}';
+    const { createDocument } = await gqlOk(app, CreateDocumentDocument, { input: { title: 'exact', body: exact } }, { token: org.owner.token });
+    expect(createDocument.body).toBe(exact);
+    const stored = (await tenantRows(app, 'document', org.id)).find((r) => r.id === createDocument.id);
+    expect(stored?.body).toBe(exact);
+    await gqlOk(app, DeleteDocumentDocument, { id: createDocument.id }, { token: org.owner.token });
+  });
+});
+
+describe('forged cursors', () => {
+  const activity = 'query ($after: String) { activity(first: 2, after: $after) { edges { cursor } pageInfo { endCursor } } }';
+  const documents = 'query ($after: String) { documents(first: 1, after: $after) { edges { cursor } pageInfo { endCursor } } }';
+
+  it.each([
+    ['documents (fixed SQL)', documents, 'documents'],
+    ['activity (MikroORM findByCursor)', activity, 'activity'],
+  ])('%s: a real endCursor pages on; every well-formed forged cursor is BAD_USER_INPUT', async (_name, query, field) => {
+    const first = JSON.parse((await post('page 1', JSON.stringify({ query, variables: {} }))).raw);
+    const endCursor: string = first.data[field].pageInfo.endCursor;
+    expect(endCursor).toEqual(expect.any(String));
+    const next = JSON.parse((await post('page 2', JSON.stringify({ query, variables: { after: endCursor } }))).raw);
+    expect(next.errors).toBeUndefined();
+    expect(next.data[field].edges.length).toBeGreaterThan(0);
+
+    const [time, id] = JSON.parse(Buffer.from(endCursor, 'base64url').toString()) as [string, string];
+    const variants = [
+      ...forgedCursors(),
+      { name: 'the real position with an upper-case id, re-spaced', value: cursorOf(`[ "${time}", "${id.toUpperCase()}" ]`) },
+      { name: 'the real position as epoch milliseconds', value: cursorOf(`[${Date.parse(time)},"${id}"]`) },
+    ];
+    for (const { name, value } of variants) {
+      const res = await post(name, JSON.stringify({ query, variables: { after: value } }));
+      expect([name, codesOf(res.raw)], res.raw).toEqual([name, ['BAD_USER_INPUT']]);
+      expect(res.raw).toMatch(/Invalid cursor/);
+    }
+  });
+});
+
+describe('numbers, enums and wrong types', () => {
+  it('out-of-range, fractional and mistyped numbers, misspelt enums: BAD_USER_INPUT or GRAPHQL_VALIDATION_FAILED, never a server error', async () => {
+    const page = 'query ($n: Int) { documents(first: $n) { edges { cursor } } }';
+    const cases: [string, string][] = [
+      ['first: 2^31', JSON.stringify({ query: page, variables: { n: 2 ** 31 } })],
+      ['first: 1e309', `{"query":${JSON.stringify(page)},"variables":{"n":1e309}}`],
+      ['first: 1.5', JSON.stringify({ query: page, variables: { n: 1.5 } })],
+      ['first: "20"', JSON.stringify({ query: page, variables: { n: '20' } })],
+      ['first: 0', JSON.stringify({ query: page, variables: { n: 0 } })],
+      ['first: -1', JSON.stringify({ query: page, variables: { n: -1 } })],
+      ['first: [20]', JSON.stringify({ query: page, variables: { n: [20] } })],
+      ['comments(first: 0)', JSON.stringify({ query: '{ documents(first: 1) { edges { node { comments(first: 0) { id } } } } }' })],
+      ['literal first: 99999999999', JSON.stringify({ query: '{ documents(first: 99999999999) { edges { cursor } } }' })],
+      ['role: "owner"', JSON.stringify({ query: 'mutation ($i: AddMemberInput!) { addMember(input: $i) { role } }', variables: { i: { email: org.owner.email, role: 'owner' } } })],
+      ['filter: "x"', JSON.stringify({ query: 'query ($f: DocumentFilter) { documents(filter: $f) { edges { cursor } } }', variables: { f: 'x' } })],
+    ];
+    for (const [name, body] of cases) {
+      const res = await post(name, body);
+      expect(res.status, `${name}: ${res.raw}`).toBeLessThan(500);
+      expect([name, codesOf(res.raw).every((c) => c === 'BAD_USER_INPUT' || c === 'GRAPHQL_VALIDATION_FAILED')], res.raw).toEqual([name, true]);
+      expect(codesOf(res.raw).length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('a persisted-query extension (not supported here) is PERSISTED_QUERY_NOT_SUPPORTED, whatever its version or hash', async () => {
+    for (const persistedQuery of [{ version: 1, sha256Hash: 'abc' }, { version: 2, sha256Hash: 'abc' }, { version: 1, sha256Hash: { a: 1 } }]) {
+      const res = await post('apq', JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery } }));
+      expect([persistedQuery, codesOf(res.raw)], res.raw).toEqual([persistedQuery, ['PERSISTED_QUERY_NOT_SUPPORTED']]);
+    }
+  });
+});
+
 describe('afterwards', () => {
   it('the server is still healthy and serving', async () => {
     const health = await fetch(`${app.url}/healthz`);
@@ -136,5 +276,9 @@ describe('afterwards', () => {
     expect(documents.edges.length).toBeGreaterThanOrEqual(2);
     expect(seen.length).toBeGreaterThan(30);
     expect(seen.filter((s) => leaks(s.raw).length > 0).map((s) => s.name)).toEqual([]);
+  });
+
+  it('nothing in this file was logged above warn: every refusal was the client\'s mistake', () => {
+    expect(logs.aboveWarn().map((l) => l.raw)).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
-import { getIntrospectionQuery, Lexer, Source, TokenKind, type GraphQLFormattedError } from 'graphql';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { getIntrospectionQuery, getOperationAST, Lexer, parse, Source, TokenKind, type GraphQLFormattedError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateCost } from '../src/graphql/limits/cost.js';
+import { loadTypeDefs } from '../src/graphql/schema.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
@@ -282,6 +285,13 @@ describe('edge limits set low through the environment', () => {
     );
   });
 
+  it('cost counts `@complexity(value: 100)` (login, signUp): one login (101) runs, two (202) are refused before execution', async () => {
+    const login = (alias: string) => `${alias}: login(input: { email: "nobody@example.test", password: "not the password" }) { accessToken }`;
+    const one = await ask(app, org, `mutation { ${login('a')} }`);
+    expect(one.body.errors?.map((e) => e.extensions?.code), one.raw).toEqual(['UNAUTHENTICATED']);
+    await expectRefused(app, org, `mutation { ${login('a')} ${login('b')} }`, 'QUERY_TOO_COMPLEX', /estimated cost 202 exceeds the limit of 180/);
+  });
+
   it('a body of 2048 bytes is accepted, 2049 is refused with 413', async () => {
     expect((await post(app, bodyOfBytes(2048))).status).toBe(200);
     const res = await post(app, bodyOfBytes(2049));
@@ -318,5 +328,34 @@ describe('edge limits set low through the environment', () => {
 
     const other = await preflight('https://evil.example.com');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('the @complexity estimator', () => {
+  // No field of the schema uses `multipliers` yet; a schema of our directives plus one that does.
+  const schema = makeExecutableSchema({
+    typeDefs: [
+      loadTypeDefs().find((sdl) => sdl.includes('directive @complexity'))!,
+      'type Query { items(count: Int): [Item!]! @complexity(value: 10, multipliers: ["count"]) plain: Int }',
+      'type Item { id: ID! }',
+    ],
+  });
+  const cost = (query: string, variables: Record<string, unknown> = {}) => {
+    const document = parse(query);
+    return estimateCost(schema, document, getOperationAST(document)!, variables);
+  };
+
+  it('costs (value + children) x the multiplier argument', () => {
+    expect(cost('{ items(count: 5) { id } }')).toBe((10 + 1) * 5);
+    expect(cost('query ($n: Int) { items(count: $n) { id } }', { n: 3 })).toBe((10 + 1) * 3);
+    expect(cost('{ items { id } plain }')).toBe(10 + 1 + 1);
+  });
+
+  it('a multiplier of 0 or below counts as the largest page (100), never shrinking the estimate of its siblings', () => {
+    for (const n of [0, -1, -1_000_000]) expect(cost('query ($n: Int) { items(count: $n) { id } }', { n })).toBe((10 + 1) * 100);
+  });
+
+  it('variables that do not coerce give no estimate (execution refuses them)', () => {
+    expect(cost('query ($n: Int) { items(count: $n) { id } }', { n: 'many' })).toBeNull();
   });
 });

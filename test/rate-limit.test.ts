@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getNamedType, isLeafType, type GraphQLField } from 'graphql';
 import { LoginDocument } from '../src/client/generated/graphql.js';
+import { buildSchema } from '../src/graphql/schema.js';
+import { REFUSED_REQUEST_POINTS } from '../src/rate-limit/request-cost.js';
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg, TEST_PASSWORD } from './support/factories.js';
 import { freePort } from './support/ports.js';
 import { expectRateLimited, expectServed, redisAnswers, send, sleep } from './support/rate-limit-helpers.js';
+import { valueFor } from './support/sweep-helpers.js';
 
 // The per-organization request budget (src/rate-limit/graphql-plugin.ts). A request costs its
 // estimated query cost (src/graphql/limits/cost.ts): `{ me { role } }` is 2 points (me + role).
@@ -90,6 +94,85 @@ describe('per-organization budget (in memory)', () => {
     const off = await start({ RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_POINTS: '2' }, app.databaseUrl);
     const f = await createOrg(off);
     for (let i = 1; i <= 3; i++) expectServed(await send(off, ME, {}, { token: f.owner.token }), `request ${i}`);
+  });
+});
+
+describe('what a request is charged', () => {
+  // A query estimated far above MAX_QUERY_COST (5000) and above a whole organization budget
+  // (60,000): 100 documents x (their fields, author, and 100 comments with their authors).
+  const HUGE = `{ documents(first: 100) { edges { cursor node { id title body createdAt updatedAt archivedAt
+    createdBy { id name email createdAt } comments(first: 100) { id body createdAt author { id name email createdAt } } } } } }`;
+
+  /** An anonymous request estimated at exactly `points` (2 to 5000): a page of `first` cursors is 1 + 2 x first. */
+  const costing = (points: number) => `{ documents(first: ${Math.floor((points - 1) / 2)}) { edges { cursor } }${points % 2 === 0 ? ' t: __typename' : ''} }`;
+
+  /** `n` aliased calls of a root mutation, each with valid generated arguments and a fresh email. */
+  function aliased(fieldName: string, n: number): { query: string; variables: Record<string, unknown> } {
+    const field = buildSchema().getMutationType()!.getFields()[fieldName] as GraphQLField<unknown, unknown>;
+    const selection = isLeafType(getNamedType(field.type)) ? '' : '{ __typename }';
+    const defs: string[] = [];
+    const calls: string[] = [];
+    const variables: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const known = { email: `charged-${i}-${randomBytes(4).toString('hex')}@example.test`, password: TEST_PASSWORD, name: `Charged ${i}`, organizationName: `Charged ${i}` };
+      const args = field.args.map((a) => {
+        defs.push(`$${a.name}${i}: ${String(a.type)}`);
+        variables[`${a.name}${i}`] = valueFor(a.type, a.name, null, known);
+        return `${a.name}: $${a.name}${i}`;
+      });
+      calls.push(`s${i}: ${fieldName}(${args.join(', ')}) ${selection}`);
+    }
+    return { query: `mutation Charged(${defs.join(', ')}) { ${calls.join(' ')} }`, variables };
+  }
+
+  let app: TestApp;
+  beforeAll(async () => {
+    // Default budgets (60,000 per organization, 3,000 per address) and cost limit (5,000).
+    app = await start({ TRUST_PROXY: 'loopback' });
+  });
+
+  it("a VIEWER's query refused as too complex costs the organization a small fixed amount, not its estimate: every member is still served", async () => {
+    const org = await createOrg(app, { roles: ['OWNER', 'MEMBER', 'VIEWER'] });
+    const viewer = org.users[2]!;
+    const refused = await send(app, HUGE, {}, { token: viewer.token });
+    expect(refused.errors?.map((e) => e.extensions?.code), refused.raw).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(Number(/estimated cost (\d+)/.exec(refused.errors![0]!.message)?.[1])).toBeGreaterThan(60_000);
+    for (const member of org.users) expectServed(await send(app, ME, {}, { token: member.token }), `${member.role} after the refusal`);
+  });
+
+  it('each refusal before execution is charged REFUSED_REQUEST_POINTS, the same whatever was refused', async () => {
+    const budget = 3 * REFUSED_REQUEST_POINTS + 2;
+    const small = await start({ RATE_LIMIT_POINTS: String(budget) }, app.databaseUrl);
+    const org = await createOrg(small, { roles: ['OWNER', 'VIEWER'] });
+    const token = org.users[1]!.token;
+    // Too complex; a forbidden character; a variable of the wrong type: each refused, each charged the fixed amount.
+    expect((await send(small, HUGE, {}, { token })).errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await send(small, '{ __typename }', { t: 'a\u0000' }, { token })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await send(small, 'query ($n: Int) { documents(first: $n) { edges { cursor } } }', { n: 'x' }, { token })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expectServed(await send(small, ME, {}, { token: org.owner.token }), `2 points left of ${budget}`);
+    expectRateLimited(await send(small, ME, {}, { token: org.owner.token }), 'nothing left', WINDOW);
+  });
+
+  it('15 aliased signUps in one anonymous request are charged at least 15 x 100 points (@complexity), so a second one is refused', async () => {
+    const { query, variables } = aliased('signUp', 15);
+    const first = await send(app, query, variables, { from: '198.51.100.20' });
+    expect(first.status, first.raw).not.toBe(429);
+    // Of the address's 3,000 points at most 1,500 are left: a request of 1,501 is refused, and so is the same sign-up batch again.
+    expectRateLimited(await send(app, costing(1501), {}, { from: '198.51.100.20' }), 'a 1,501-point request after 15 sign-ups', WINDOW);
+    expectRateLimited(await send(app, query, variables, { from: '198.51.100.20' }), 'the same 15 sign-ups again', WINDOW);
+    // Control: from a fresh address the 1,501-point request is served (refused for being anonymous, not for the budget).
+    const control = await send(app, costing(1501), {}, { from: '198.51.100.21' });
+    expect(control.errors?.map((e) => e.extensions?.code), control.raw).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('a login is charged 100 points plus its selection; an ordinary query its estimate, as before', async () => {
+    const from = '198.51.100.30';
+    const login = 'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }';
+    // 100 + 1 (accessToken) = 101 points; 3,000 - 101 = 2,899 left, taken exactly by a request of 2,899.
+    await send(app, login, { input: { email: 'nobody@example.test', password: 'not the password' } }, { from });
+    const exact = await send(app, costing(2899), {}, { from });
+    expect(exact.errors?.map((e) => e.extensions?.code), exact.raw).toEqual(['UNAUTHENTICATED']);
+    expectRateLimited(await send(app, '{ __typename }', {}, { from }), 'one point more', WINDOW);
   });
 });
 

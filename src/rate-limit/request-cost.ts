@@ -1,35 +1,25 @@
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { RequestVerdict } from '../graphql/limits/request-verdict.js';
 
-// What a request costs against its organization's budget: the cost-limit plugin
-// (src/graphql/limits/cost.ts) records its estimate here; a request it did not estimate (no
-// operation resolved) costs 1 + its root fields.
+// What a request is charged against its budget: the work it causes. The estimate comes from the
+// edge's verdict (src/graphql/limits/request-verdict.ts), computed once per request and shared
+// with the cost limit, so the two can never disagree or depend on which plugin runs first.
 
-const recorded = new WeakMap<object, number>();
+/**
+ * Points charged for a request that is refused before execution (bad input, over
+ * MAX_QUERY_COST, variables that do not coerce, no such operation): the parsing, validation and
+ * estimation it did, which are bounded by MAX_TOKENS and the estimator's node limit (about the
+ * work of a small query: a page of 20 documents with three fields is about 100). Never its
+ * estimate: one refused 80,000-point query would otherwise spend the whole organization's budget
+ * and lock every member out for the window.
+ */
+export const REFUSED_REQUEST_POINTS = 10;
 
-/** For the cost-limit plugin: the computed cost of the request this context belongs to. */
-export function recordRequestCost(contextValue: object, cost: number): void {
-  if (Number.isFinite(cost) && cost >= 0) recorded.set(contextValue, cost);
-}
-
-/** Points the request takes from its budget: a whole number, at least 1 and at most `cap` (the whole budget). */
-export function requestCost(contextValue: object, document: DocumentNode, operation: OperationDefinitionNode, cap: number): number {
-  const cost = recorded.get(contextValue) ?? 1 + rootFieldCount(document, operation);
-  return Math.min(Math.max(1, Math.ceil(cost)), cap);
-}
-
-/** Fields at the operation's top level, through inline fragments and fragment spreads (aliases count each). */
-export function rootFieldCount(document: DocumentNode, operation: OperationDefinitionNode): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const seen = new Set<string>();
-  const count = (set: SelectionSetNode): number =>
-    set.selections.reduce((n, s) => {
-      if (s.kind === Kind.FIELD) return n + 1;
-      if (s.kind === Kind.INLINE_FRAGMENT) return n + count(s.selectionSet);
-      const fragment = fragments.get(s.name.value);
-      if (!fragment || seen.has(s.name.value)) return n;
-      seen.add(s.name.value);
-      return n + count(fragment.selectionSet);
-    }, 0);
-  return count(operation.selectionSet);
+/**
+ * Points the request takes from its budget: its estimated cost when it executes, else
+ * REFUSED_REQUEST_POINTS; a whole number, at least 1 and at most `cap` (the whole budget, so
+ * that a request costing more than a budget can still run once that budget is full).
+ */
+export function requestPoints(verdict: RequestVerdict, cap: number): number {
+  const points = verdict.executes ? verdict.cost : REFUSED_REQUEST_POINTS;
+  return Math.min(Math.max(1, Math.ceil(points)), cap);
 }

@@ -37,6 +37,40 @@ export interface Slot {
   label: string;
 }
 
+/** One input position of a root field: an argument, or an input-object field inside one at any depth. */
+export interface InputPosition {
+  operation: 'query' | 'mutation';
+  field: GraphQLField<unknown, unknown>;
+  /** The argument name, then input-object field names. */
+  path: string[];
+  /** The declared type at this position, wrappers (non-null, list) included. */
+  type: GraphQLInputType;
+  /** e.g. `Mutation.login(input.organizationId)`. */
+  label: string;
+}
+
+/**
+ * Every argument of every Query and Mutation field, and every field of the input objects they
+ * take, at any depth (an input type met again on its own path is not entered twice).
+ */
+export function inputPositions(schema: GraphQLSchema): InputPosition[] {
+  const out: InputPosition[] = [];
+  for (const [operation, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+    if (!root) continue;
+    for (const field of Object.values(root.getFields())) {
+      const walk = (type: GraphQLInputType, path: string[], seen: Set<string>) => {
+        out.push({ operation, field, path, type, label: `${root.name}.${field.name}(${path.join('.')})` });
+        const named = getNamedType(type);
+        if (!isInputObjectType(named) || seen.has(named.name)) return;
+        const inner = new Set(seen).add(named.name);
+        for (const f of Object.values(named.getFields())) walk(f.type, [...path, f.name], inner);
+      };
+      for (const arg of field.args) walk(arg.type, [arg.name], new Set());
+    }
+  }
+  return out;
+}
+
 /**
  * Every argument position of a Query or Mutation field that takes an ID (directly, in a list,
  * or inside input objects at any depth) or a cursor. Cursor slots come first: the id slots
@@ -45,39 +79,27 @@ export interface Slot {
  */
 export function findSlots(schema: GraphQLSchema): Slot[] {
   const slots: Slot[] = [];
-  for (const [operation, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
-    if (!root) continue;
-    for (const field of Object.values(root.getFields())) {
-      for (const arg of field.args) {
-        walkInput(arg.type, [arg.name], new Set(), (path, kind) =>
-          slots.push({ operation, field, path, kind, label: `${root.name}.${field.name}(${path.join('.')})` }),
-        );
-      }
-    }
+  for (const { operation, field, path, type, label } of inputPositions(schema)) {
+    const named = getNamedType(type);
+    if (isScalarType(named) && named.name === 'ID') slots.push({ operation, field, path, kind: 'id', label });
+    else if (isScalarType(named) && named.name === 'String' && CURSOR_ARGS.has(path[path.length - 1]!)) slots.push({ operation, field, path, kind: 'cursor', label });
   }
   return [...slots.filter((s) => s.kind === 'cursor'), ...slots.filter((s) => s.kind === 'id')];
 }
 
-function walkInput(type: GraphQLInputType, path: string[], seen: Set<string>, found: (path: string[], kind: Slot['kind']) => void): void {
-  const named = getNamedType(type);
-  if (isScalarType(named) && named.name === 'ID') found(path, 'id');
-  else if (isScalarType(named) && named.name === 'String' && CURSOR_ARGS.has(path[path.length - 1]!)) found(path, 'cursor');
-  else if (isInputObjectType(named) && !seen.has(named.name)) {
-    const inner = new Set(seen).add(named.name);
-    for (const f of Object.values(named.getFields())) walkInput(f.type, [...path, f.name], inner, found);
-  }
-}
-
-/** Values a caller legitimately knows, by argument name (e.g. its own email and password for login). */
+/** Values a caller legitimately knows, by argument name (e.g. its own email and password for login, an id of its own). */
 export type KnownValues = Record<string, string>;
 
 interface Target {
   rest: string[];
-  value: string;
+  value: unknown;
+  /** Put `value` at the position itself, even when its type is a list (else it becomes the list's one item). */
+  exact?: boolean;
 }
 
-/** A valid value of `type`; the slot under test gets `target.value`, every other ID a random UUID. */
-function valueFor(type: GraphQLInputType, name: string, target: Target | null, known: KnownValues): unknown {
+/** A valid value of `type`; the slot under test gets `target.value`, every other ID a known value or a random UUID. */
+export function valueFor(type: GraphQLInputType, name: string, target: Target | null, known: KnownValues): unknown {
+  if (target?.exact && target.rest.length === 0) return target.value;
   if (isNonNullType(type)) return valueFor(type.ofType, name, target, known);
   if (isListType(type)) return [valueFor(type.ofType, name, target, known)];
   if (target && target.rest.length === 0) return target.value;
@@ -85,7 +107,7 @@ function valueFor(type: GraphQLInputType, name: string, target: Target | null, k
     const out: Record<string, unknown> = {};
     for (const f of Object.values(type.getFields())) {
       if (target && target.rest[0] === f.name) {
-        out[f.name] = valueFor(f.type, f.name, { rest: target.rest.slice(1), value: target.value }, known);
+        out[f.name] = valueFor(f.type, f.name, { ...target, rest: target.rest.slice(1) }, known);
         continue;
       }
       const required = isNonNullType(f.type) && f.defaultValue === undefined;
@@ -101,7 +123,7 @@ function valueFor(type: GraphQLInputType, name: string, target: Target | null, k
   if (isScalarType(type)) {
     switch (type.name) {
       case 'ID':
-        return randomUUID();
+        return known[name] ?? randomUUID();
       case 'Int':
       case 'Float':
         return 1;
@@ -139,9 +161,9 @@ export interface Call {
 /**
  * The operation for one slot: `value` in the slot, generated values for the other required
  * arguments, optional top-level arguments left to their defaults, every scalar selected.
- * `value: undefined` leaves the slot's argument out (to fetch a first page, say).
+ * `value: undefined` leaves the slot's argument out (to fetch a first page, say). `exact`: see Target.
  */
-export function buildCall(slot: Slot, value: string | undefined, known: KnownValues): Call {
+export function buildCall(slot: Pick<Slot, 'operation' | 'field' | 'path'>, value: unknown, known: KnownValues, { exact = false } = {}): Call {
   const defs: string[] = [];
   const args: string[] = [];
   const variables: Record<string, unknown> = {};
@@ -151,7 +173,7 @@ export function buildCall(slot: Slot, value: string | undefined, known: KnownVal
     if (!onPath && !required) continue;
     defs.push(`$${arg.name}: ${String(arg.type)}`);
     args.push(`${arg.name}: $${arg.name}`);
-    variables[arg.name] = valueFor(arg.type, arg.name, onPath ? { rest: slot.path.slice(1), value: value! } : null, known);
+    variables[arg.name] = valueFor(arg.type, arg.name, onPath ? { rest: slot.path.slice(1), value, exact } : null, known);
   }
   const head = defs.length ? `(${defs.join(', ')})` : '';
   const call = args.length ? `(${args.join(', ')})` : '';

@@ -1,12 +1,9 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError, getVariableValues, type DocumentNode } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { AppError } from '../errors.js';
+import { GraphQLError, getVariableValues, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { directiveEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../pagination.js';
-import { recordRequestCost } from '../../rate-limit/request-cost.js';
 
 /** Fields (fragments expanded) the estimator walks before it gives up and calls the query too complex. */
-const MAX_QUERY_NODES = 10_000;
+export const MAX_QUERY_NODES = 10_000;
 
 /**
  * A field with a `first` argument returns up to `first` items, so its children cost `first` times
@@ -19,65 +16,70 @@ export const pagedListEstimator: ComplexityEstimator = ({ field, args, childComp
   return 1 + first * childComplexity;
 };
 
-/** Estimates kept per query document (distinct variables, e.g. ids, would otherwise pile up). */
-const MAX_CACHED_VARIABLES = 500;
-
-/** Every other field costs 1 plus its children. */
-export const estimators: ComplexityEstimator[] = [pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
-
-export const tooComplex = (message: string) => new AppError('QUERY_TOO_COMPLEX', message, 400);
-
-function charge(context: BaseContext, cost: number, maxCost: number): void {
-  // The same estimate is what the request takes from its organization's rate-limit budget.
-  recordRequestCost(context, cost);
-  if (cost > maxCost) throw tooComplex(`Query too complex: estimated cost ${cost} exceeds the limit of ${maxCost}. Ask for fewer items (first) or fewer fields.`);
+/** Every number below 1 (zero, negative) counts as the largest page; other values pass unchanged. */
+function atLeastOne(value: unknown): unknown {
+  if (typeof value === 'number') return value >= 1 ? value : MAX_PAGE_SIZE;
+  if (Array.isArray(value)) return value.map(atLeastOne);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, atLeastOne(v)]));
+  return value;
 }
 
-/**
- * Refuses an operation whose estimated cost exceeds `maxCost`, after validation and before
- * execution (didResolveOperation). A plugin rather than a validation rule: the cost depends on
- * the request's variables (`documents(first: $n)`), which validation rules never see.
- */
-export function costLimitPlugin(maxCost: number): ApolloServerPlugin<BaseContext> {
-  // Apollo reuses one parsed document per query text, so the estimate of (document, operation,
-  // variables) is computed once: a client sending the same query and variables pays a lookup.
-  const known = new WeakMap<DocumentNode, Map<string, number>>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request, contextValue }) {
-          if (!operation) return; // no such operation: execution refuses the request before any resolver
-          const key = `${operation.name?.value ?? ''}:${JSON.stringify(request.variables ?? {})}`;
-          let costs = known.get(document);
-          const cached = costs?.get(key);
-          if (cached !== undefined) return charge(contextValue, cached, maxCost);
-          // Variables that do not coerce: execution refuses them before any resolver runs (BAD_USER_INPUT).
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-          if (coerced.errors) return;
+const complexityDirective = directiveEstimator({ name: 'complexity' });
 
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              // Unnamed only when it is the document's sole operation.
-              operationName: operation.name?.value,
-              variables: request.variables ?? {},
-              estimators,
-              maxQueryNodes: MAX_QUERY_NODES,
-            });
-          } catch (err) {
-            if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message)) {
-              throw tooComplex(`Query too complex: more than ${MAX_QUERY_NODES} fields once fragments are expanded.`);
-            }
-            throw err; // fail closed: masked to INTERNAL_SERVER_ERROR and logged
-          }
-          if (!costs) known.set(document, (costs = new Map()));
-          if (costs.size >= MAX_CACHED_VARIABLES) costs.clear();
-          costs.set(key, cost);
-          charge(contextValue, cost, maxCost);
-        },
-      };
-    },
-  };
+/**
+ * `@complexity(value, multipliers)` (schema/directives.graphql), read by graphql-query-complexity's
+ * directive estimator: the field costs `(value + children) x` the product of the named arguments
+ * (numbers, or list lengths). A multiplier of 0 or below would make the estimate shrink, and let
+ * an expensive sibling through: it counts as the largest page instead (arguments are coerced
+ * and at most MAX_INPUT_DEPTH deep by now, so the copy is small).
+ */
+export const complexityDirectiveEstimator: ComplexityEstimator = (options) => {
+  if (!options.field.astNode?.directives?.some((d) => d.name.value === 'complexity')) return undefined; // next estimator
+  return complexityDirective({ ...options, args: atLeastOne(options.args) as Record<string, unknown> });
+};
+
+/** In order: a field's `@complexity`, else its page size, else 1 plus its children. */
+export const estimators: ComplexityEstimator[] = [complexityDirectiveEstimator, pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
+
+/** The document expands to more than MAX_QUERY_NODES fields: refused as too complex without an estimate. */
+export class TooManyNodesError extends Error {}
+
+/** Estimates kept per query document (distinct variables, e.g. ids, would otherwise pile up). */
+const MAX_CACHED_VARIABLES = 500;
+/** Variables longer than this (as JSON) are not cached: 500 keys of up to a body's size each would hold megabytes per document. */
+const MAX_CACHED_KEY_LENGTH = 2048;
+
+// Apollo reuses one parsed document per query text, so the estimate of (document, operation,
+// variables) is computed once: a client sending the same query and variables pays a lookup.
+const known = new WeakMap<DocumentNode, Map<string, number>>();
+
+/**
+ * The estimated cost of running `operation` with `variables` (points: 1 per field, list
+ * children times their page size, `@complexity` fields their declared value), or null when the
+ * variables do not coerce (execution then refuses the request before any resolver runs).
+ * `variables` must have passed checkRequestInput (bounded depth): they are serialised for the cache.
+ * Throws TooManyNodesError beyond MAX_QUERY_NODES fields.
+ */
+export function estimateCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number | null {
+  const json = JSON.stringify(variables);
+  const key = json.length <= MAX_CACHED_KEY_LENGTH ? `${operation.name?.value ?? ''}:${json}` : null;
+  let costs = known.get(document);
+  const cached = key === null ? undefined : costs?.get(key);
+  if (cached !== undefined) return cached;
+  if (getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) return null;
+
+  let cost: number;
+  try {
+    // Unnamed only when it is the document's sole operation.
+    cost = getComplexity({ schema, query: document, operationName: operation.name?.value, variables, estimators, maxQueryNodes: MAX_QUERY_NODES });
+  } catch (err) {
+    if (err instanceof GraphQLError && /maximum allowed number of nodes/.test(err.message)) throw new TooManyNodesError();
+    throw err; // fail closed: masked to INTERNAL_SERVER_ERROR and logged
+  }
+  if (key !== null) {
+    if (!costs) known.set(document, (costs = new Map()));
+    if (costs.size >= MAX_CACHED_VARIABLES) costs.clear();
+    costs.set(key, cost);
+  }
+  return cost;
 }
