@@ -85,7 +85,8 @@ interface Exit {
  */
 export function startServer(binaries: PostgresBinaries, clusterDir: string, port: number, flags: string[], account: ServerAccount | undefined, logger?: Log): ServerProcess {
   const args = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C', ...flags];
-  const child = spawn(binaries.postgres, args, { ...asAccount(account), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  // (On Windows `detached` would open a console window of its own instead.)
+  const child = spawn(binaries.postgres, args, { ...asAccount(account), detached: process.platform !== 'win32', stdio: ['ignore', 'ignore', 'pipe'] });
   const lines = collectLines(child, logger);
   let exited = false;
   let stopping = false;
