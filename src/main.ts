@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { prepareDatabase } from './db/bootstrap.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { connectOrm, type Orm } from './db/orm.js';
 import { SERVING_ROLE } from './db/serving-role.js';
 import { createLogger } from './logger.js';
@@ -27,11 +27,36 @@ if (config.jwt.generatedSecret) logger.warn('JWT_SECRET is not set: using a rand
 
 let embedded: EmbeddedDatabase | undefined;
 let orm: Orm | undefined;
+let app: Awaited<ReturnType<typeof createServer>> | undefined;
 
 async function stopDatabase() {
   await orm?.close().catch((err) => logger.error({ err }, 'closing the connection pool failed'));
   await embedded?.stop().catch((err) => logger.error({ err }, 'stopping embedded PostgreSQL failed'));
 }
+
+// Listened for from the start, so a signal during start-up also stops what has started (an
+// embedded server still starting is stopped by its module's last-resort 'exit' listener).
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, app ? 'shutting down: finishing in-flight requests' : 'shutting down during start-up');
+  if (app) {
+    const server = app;
+    // close() waits for every connection to end; keep-alive clients would hold it open forever,
+    // so connections are closed as soon as they fall idle (after their in-flight request).
+    const reapIdle = setInterval(() => server.server.closeIdleConnections(), 50);
+    await server.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    clearInterval(reapIdle);
+  }
+  await stopDatabase();
+  logger.info('stopped');
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+// The terminal closing: without this Node would die at once and leave the embedded server running.
+process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
 try {
   let url = config.database.url;
@@ -50,28 +75,13 @@ try {
   // ... requests as the row-level-security role.
   orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
 
-  const app = await createServer({ config, orm, logger });
+  app = await createServer({ config, orm, logger });
   await app.listen({ host: config.host, port: config.port });
   logger.info(`tenantql (${config.mode}) ready: POST http://${config.host}:${config.port}/graphql${config.isProduction ? '' : ' (playground: open it in a browser)'}`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    // close() waits for every connection to end; keep-alive clients would hold it open forever,
-    // so connections are closed as soon as they fall idle (after their in-flight request).
-    const reapIdle = setInterval(() => app.server.closeIdleConnections(), 50);
-    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
-    clearInterval(reapIdle);
-    await stopDatabase();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (err) {
-  logger.fatal({ err }, 'start-up failed');
+  // The embedded database's own errors are one sentence for the operator: a stack adds nothing.
+  if (err instanceof EmbeddedDatabaseError) logger.fatal(`start-up failed: ${err.message}`);
+  else logger.fatal({ err }, 'start-up failed');
   await stopDatabase();
   process.exit(1);
 }

