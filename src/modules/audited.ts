@@ -10,13 +10,14 @@ import { appendActivity, recordActivity, recordDenied, type ActivityTarget } fro
 // organization's data, once the request has reached that action; never the refusals before it
 // (malformed input, edge and rate limits, bad tokens), which a flood would write by the million.
 
-/**
- * The client errors that mean "this action was refused" when raised once the action has begun:
- * a role too low (FORBIDDEN), an unknown or another organization's id (NOT_FOUND), or one of the
- * action's own rules (BAD_USER_INPUT, e.g. "The last OWNER cannot be removed.").
- */
 const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
 
+/**
+ * Whether `err` means "this action was refused", when raised once the action has begun: a role
+ * too low (FORBIDDEN), an unknown or another organization's id (NOT_FOUND), or one of the
+ * action's own rules (BAD_USER_INPUT, e.g. "The last OWNER cannot be removed."). Only AppErrors
+ * count: anything else is a bug or an outage, not a refusal.
+ */
 export function isRefusal(err: unknown): err is AppError {
   return err instanceof AppError && REFUSAL_CODES.has(err.extensions.code as ErrorCode);
 }
@@ -60,12 +61,22 @@ export async function audited<T extends object | string>(
   }
 }
 
+/** A role check of an action that changes nothing; named like `AuditedAction`'s fields. */
+export interface AuditedRoleCheck {
+  /** e.g. `activity.read`; a refusal is recorded as `activity.read.denied`. */
+  action: string;
+  requires: Role;
+  /** What the FORBIDDEN message calls the action, e.g. "Reading the activity log". */
+  describe: string;
+  target?: ActivityTarget;
+}
+
 /**
- * A role check for an action that changes nothing (a read needing ADMIN, say): FORBIDDEN below
- * `requires`, and that refusal is recorded as `<action>.denied` in the request's transaction,
- * exactly as `audited` records its own.
+ * For an action that changes nothing (a read needing ADMIN, say): FORBIDDEN below `requires`,
+ * and that refusal is recorded as `<action>.denied` in the request's transaction, exactly as
+ * `audited` records its own. Resolves with nothing when the role suffices.
  */
-export async function requireRoleAudited(scope: RequestScope, { action, target, requires, describe }: Required<Pick<AuditedAction<never>, 'action' | 'requires' | 'describe'>> & { target?: ActivityTarget }): Promise<void> {
+export async function requireRoleAudited(scope: RequestScope, { action, requires, describe, target }: AuditedRoleCheck): Promise<void> {
   try {
     assertRole(scope, requires, describe);
   } catch (err) {
