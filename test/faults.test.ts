@@ -235,3 +235,68 @@ describe('SIGTERM on the real entry point', () => {
     }
   });
 });
+
+describe('a COMMIT that fails', () => {
+  // Made deterministic: a constraint trigger that only COMMIT runs (DEFERRABLE INITIALLY
+  // DEFERRED), installed in this test's own database, refuses audit events of requests whose id
+  // (x-request-id, which clients may send) carries a marker. A mutation's audit event is written
+  // after its own constraint check (src/modules/audited.ts), so the first thing to fail is the
+  // request's COMMIT, after the resolver has already produced its answer.
+  const MARKER = 'fail-commit-';
+  let app: TestApp;
+  let org: TestOrg;
+  const errorLines: { level: number; msg: string }[] = [];
+  beforeAll(async () => {
+    app = await startApp({ LOG_LEVEL: 'error', RATE_LIMIT_ENABLED: 'false' }, undefined, {
+      logStream: { write: (line: string) => void errorLines.push(JSON.parse(line) as { level: number; msg: string }) },
+    });
+    org = await createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 1 });
+    await withSql(app.databaseUrl, async (c) => {
+      await c.query(`create function test_refuse_marked_commit() returns trigger language plpgsql as $$
+        begin
+          if new.request_id like '${MARKER}%' then
+            raise exception 'test: commit refused for request %', new.request_id using errcode = 'check_violation';
+          end if;
+          return null;
+        end $$`);
+      await c.query(`create constraint trigger test_refuse_marked_commit after insert on activity_event
+        deferrable initially deferred for each row execute function test_refuse_marked_commit()`);
+    });
+  });
+  afterAll(() => app?.close());
+
+  const stored = (title: string, requestId: string) =>
+    withSql(app.databaseUrl, async (c) => ({
+      documents: (await c.query('select id from document where title = $1', [title])).rowCount,
+      events: (await c.query('select id from activity_event where request_id = $1', [requestId])).rowCount,
+    }));
+  const create = (title: string, requestId: string) =>
+    post(app.graphqlUrl, CREATE, { input: { title, body: 'commit test' } }, { authorization: `Bearer ${org.users[1]!.token}`, 'x-request-id': requestId });
+
+  it('control: the same mutation without the marker succeeds and is committed', async () => {
+    const requestId = `control-${randomBytes(4).toString('hex')}`;
+    const title = `Committed ${requestId}`;
+    const res = await create(title, requestId);
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body?.errors, res.raw).toBeUndefined();
+    expect((res.body?.data?.createDocument as { title: string }).title).toBe(title);
+    expect(await stored(title, requestId)).toEqual({ documents: 1, events: 1 });
+  });
+
+  it('the mutation answers INTERNAL_SERVER_ERROR with no data, nothing is committed, and the log says why', async () => {
+    const requestId = `${MARKER}${randomBytes(4).toString('hex')}`;
+    const title = `Never committed ${requestId}`;
+    const res = await create(title, requestId);
+    expect(res.requestId).toBe(requestId);
+    expect(res.body?.data ?? null, res.raw).toBeNull();
+    expect(res.body?.errors?.map((e) => [e.extensions?.code, e.message, e.extensions?.requestId]), res.raw).toEqual([
+      ['INTERNAL_SERVER_ERROR', 'Internal server error', requestId],
+    ]);
+    expect(res.raw).not.toContain(title);
+    expect([...leaks(res.raw), ...INTERNALS.filter((re) => re.test(res.raw)).map(String)]).toEqual([]);
+    expect(res.raw).not.toMatch(/commit refused|check_violation/);
+    expect(await stored(title, requestId)).toEqual({ documents: 0, events: 0 });
+    expect(errorLines.filter((l) => l.msg.includes(requestId)).map((l) => l.msg)).toEqual([expect.stringMatching(/commit failed: .*commit refused/)]);
+  });
+});
+

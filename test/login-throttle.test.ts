@@ -105,3 +105,28 @@ describe('login throttling', () => {
     }
   });
 });
+
+describe('whose address counts: TRUST_PROXY', () => {
+  // Each server has its own counters; all requests come from 127.0.0.1 and claim other
+  // addresses in X-Forwarded-For, a fresh one for every attempt (what an attacker rotates).
+  const LIMIT = 3;
+  const rotating = (i: number) => `203.0.113.${i + 1}`;
+  async function sprayFromRotatingAddresses(env: Record<string, string>) {
+    const server = await startApp({ LOGIN_MAX_FAILURES_PER_IP: String(LIMIT), LOGIN_MAX_FAILURES_PER_EMAIL: '1000', ...env }, app.databaseUrl);
+    try {
+      const at = (i: number) => send(server, LoginDocument, { input: { email: unknownEmail(), password: 'wrong password' } }, { from: rotating(i) });
+      for (let i = 0; i < LIMIT; i++) expectWrongPassword(await at(i), `failure ${i + 1} from ${rotating(i)}`);
+      return await at(LIMIT);
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('by default X-Forwarded-For is ignored: a rotating header is still locked out by the address limit', async () => {
+    expectRateLimited(await sprayFromRotatingAddresses({}), `attempt ${LIMIT + 1}, from a fresh X-Forwarded-For`, WINDOW);
+  });
+
+  it('with TRUST_PROXY naming the proxy, the header is the client address (so the default above is what refuses)', async () => {
+    expectWrongPassword(await sprayFromRotatingAddresses({ TRUST_PROXY: 'loopback' }), `attempt ${LIMIT + 1}, from a fresh X-Forwarded-For`);
+  });
+});

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -6,9 +6,12 @@ import { ActivityEvent, Comment, Document, Membership } from '../src/db/entities
 import { connectOrm, type Orm } from '../src/db/orm.js';
 import { SERVING_ROLE, servingRoleProblems } from '../src/db/serving-role.js';
 import { createServer } from '../src/server.js';
+import { TenancyCheckError } from '../src/tenancy/startup-check.js';
 import { inSession } from '../src/tenancy/rls-session.js';
 import { forkForSystem, type TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
 import { startApp, type TestApp } from './support/app.js';
+import { commandsDuring, writesOf } from './support/commands.js';
+import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { snapshotOrg } from './support/guards-helpers.js';
 
@@ -42,12 +45,16 @@ const tenantTables = () =>
     .map((m) => m.tableName);
 
 describe('catalog', () => {
-  it('the serving role is not superuser, has no BYPASSRLS and owns no table', async () => {
+  it('the serving role is not superuser, has no BYPASSRLS, owns nothing and is a member of no other role', async () => {
+    // Read straight from the catalog, not through servingRoleProblems (tested on its own below).
+    const rows = await forkForSystem(app.serving.em, 'test').execute(
+      `select current_user as who, r.rolsuper, r.rolbypassrls,
+              (select count(*)::int from pg_class c where c.relowner = r.oid) as owned,
+              (select array_agg(m.rolname) from pg_auth_members am join pg_roles m on m.oid = am.roleid where am.member = r.oid) as member_of
+         from pg_roles r where r.rolname = current_user`,
+    );
+    expect(rows).toEqual([{ who: SERVING_ROLE, rolsuper: false, rolbypassrls: false, owned: 0, member_of: null }]);
     expect(await servingRoleProblems(app.serving)).toEqual([]);
-    const [who] = await forkForSystem(app.serving.em, 'test').execute<{ current_user: string }[]>('select current_user');
-    expect(who?.current_user).toBe(SERVING_ROLE);
-    // And the check does see a superuser: the owner connection of the test server is one.
-    expect((await servingRoleProblems(app.orm)).join()).toMatch(/superuser/);
   });
 
   it('every tenant table (found from the entity metadata) has RLS enabled and forced, with a policy', async () => {
@@ -84,21 +91,40 @@ describe('with the ORM filter off, row-level security alone keeps B out', () => 
     });
   });
 
-  it('writes: updates and deletes by reference, nativeUpdate/Delete and QueryBuilder change nothing of B', async () => {
+  it('writes: updates and deletes by reference, nativeUpdate/Delete and QueryBuilder reach PostgreSQL and change nothing of B', async () => {
     const before = await snapshotOrg(app, b.id);
+    // Every statement below has rows of B to hit, were it not for the policy.
+    expect([before.document.length, before.membership.length, before.comment.length]).toEqual([3, 1, 1]);
     const bDoc = b.documents[0]!.id;
-    await asA(async (em) => {
-      em.getReference(Document, bDoc).title = 'overwritten';
-      await em.flush();
-      em.remove(em.getReference(Document, b.documents[1]!.id));
-      await em.flush();
-      expect(await em.nativeUpdate(Document, { organizationId: b.id }, { title: 'x' })).toBe(0);
-      expect(await em.nativeDelete(Document, { organizationId: b.id })).toBe(0);
-      expect(await em.createQueryBuilder(Document).update({ title: 'qb' }).where({ organizationId: b.id }).execute('run')).toMatchObject({ affectedRows: 0 });
-      expect(await em.execute('delete from membership where organization_id = ?', [b.id], 'run')).toMatchObject({ affectedRows: 0 });
-      expect(await em.nativeUpdate(Comment, { organizationId: b.id }, { body: 'x' })).toBe(0);
-      expect(await em.nativeDelete(Comment, { organizationId: b.id })).toBe(0);
-    });
+    const { commands, error } = await commandsDuring(() =>
+      asA(async (em) => {
+        em.getReference(Document, bDoc).title = 'overwritten';
+        await em.flush();
+        em.remove(em.getReference(Document, b.documents[1]!.id));
+        await em.flush();
+        expect(await em.nativeUpdate(Document, { organizationId: b.id }, { title: 'x' })).toBe(0);
+        expect(await em.nativeDelete(Document, { organizationId: b.id })).toBe(0);
+        expect(await em.createQueryBuilder(Document).update({ title: 'qb' }).where({ organizationId: b.id }).execute('run')).toMatchObject({ affectedRows: 0 });
+        expect(await em.execute('delete from membership where organization_id = ?', [b.id], 'run')).toMatchObject({ affectedRows: 0 });
+        expect(await em.nativeUpdate(Comment, { organizationId: b.id }, { body: 'x' })).toBe(0);
+        expect(await em.nativeDelete(Comment, { organizationId: b.id })).toBe(0);
+        // Control: the same kind of statement on A's own row does change it, and is seen doing so.
+        expect(await em.nativeUpdate(Document, { id: a.documents[2]!.id }, { title: a.documents[2]!.title })).toBe(1);
+      }),
+    );
+    expect(error).toBeUndefined();
+    // Each write was really sent, and PostgreSQL answered it with a count of 0 rows.
+    expect(writesOf(commands)).toEqual([
+      { command: 'UPDATE', table: 'document', rowCount: 0 },
+      { command: 'DELETE', table: 'document', rowCount: 0 },
+      { command: 'UPDATE', table: 'document', rowCount: 0 },
+      { command: 'DELETE', table: 'document', rowCount: 0 },
+      { command: 'UPDATE', table: 'document', rowCount: 0 },
+      { command: 'DELETE', table: 'membership', rowCount: 0 },
+      { command: 'UPDATE', table: 'comment', rowCount: 0 },
+      { command: 'DELETE', table: 'comment', rowCount: 0 },
+      { command: 'UPDATE', table: 'document', rowCount: 1 },
+    ]);
     expect(await snapshotOrg(app, b.id)).toEqual(before);
   });
 
@@ -165,15 +191,81 @@ describe('query plan', () => {
   });
 });
 
-describe('start-up', () => {
-  it('refuses to serve in production when the serving role can bypass row-level security, and warns otherwise', async () => {
+describe('start-up refuses a serving role that can bypass row-level security', () => {
+  // Real roles on the real server (roles belong to the whole PostgreSQL cluster: unique names,
+  // dropped after), and a table of this file's own database for the owner cases.
+  const tag = randomBytes(4).toString('hex');
+  const name = (what: string) => `tenantql_test_${tag}_${what}`;
+  const table = `guard_owned_${tag}`;
+  let superuser = '';
+  /** Each case: the role requests would run as, and what the refusal must say. */
+  const cases: { role: string; problem: RegExp }[] = [];
+  const opened: Orm[] = [];
+
+  const owner = (sql: string) => withSql(app.databaseUrl, (c) => c.query(sql));
+  beforeAll(async () => {
+    superuser = (await withSql(app.databaseUrl, (c) => c.query<{ u: string }>('select current_user as u'))).rows[0]!.u;
+    await owner(`create role "${name('bypass')}" nologin nobypassrls`);
+    await owner(`alter role "${name('bypass')}" bypassrls`);
+    await owner(`create role "${name('owner')}" nologin nobypassrls`);
+    await owner(`create table "${table}" (id int)`);
+    await owner(`alter table "${table}" owner to "${name('owner')}"`);
+    await owner(`create role "${name('owners_member')}" nologin nobypassrls in role "${name('owner')}"`);
+    await owner(`create role "${name('bypass_member')}" nologin nobypassrls in role "${name('bypass')}"`);
+    await owner(`create role "${name('super_member')}" nologin nobypassrls in role "${superuser}"`);
+    const member = (role: string, of: string) => `requests run as ${role}, a member of ${of}`;
+    cases.push(
+      { role: name('bypass'), problem: new RegExp(`requests run as ${name('bypass')}, which has BYPASSRLS`) },
+      { role: name('owner'), problem: new RegExp(`requests run as ${name('owner')}, which owns 1 table`) },
+      { role: name('owners_member'), problem: new RegExp(`${member(name('owners_member'), name('owner'))}, which owns 1 table`) },
+      { role: name('bypass_member'), problem: new RegExp(`${member(name('bypass_member'), name('bypass'))}, which has BYPASSRLS`) },
+      { role: name('super_member'), problem: new RegExp(`${member(name('super_member'), superuser)}, a superuser role`) },
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((orm) => orm.close()));
+    await owner(`drop table if exists "${table}"`);
+    for (const role of ['super_member', 'bypass_member', 'owners_member', 'owner', 'bypass']) await owner(`drop role if exists "${name(role)}"`);
+  });
+
+  /** createServer over serving connections that run as `role`, with the warnings it logs. */
+  async function start(role: string | undefined, nodeEnv: 'production' | 'development') {
+    const orm = await connectOrm({ clientUrl: app.databaseUrl, mode: 'multi_tenant', poolMax: 1, role });
+    opened.push(orm);
+    const [who] = await forkForSystem(orm.em, 'test: who requests run as').execute<{ current_user: string }[]>('select current_user');
+    expect(who?.current_user, 'the connections really run as the role under test').toBe(role ?? superuser);
     const warnings: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-    const env = { JWT_SECRET: 'x'.repeat(40), DATABASE_URL: app.databaseUrl };
-    // app.orm connects as the owner (a superuser here), not as the serving role.
-    await expect(createServer({ config: loadConfig({ ...env, NODE_ENV: 'production' }), orm: app.orm, logger })).rejects.toThrow(/superuser/);
-    const server = await createServer({ config: loadConfig({ ...env, NODE_ENV: 'test' }), orm: app.orm, logger });
-    await server.close();
-    expect(warnings.join('\n')).toMatch(/row-level security is NOT enforced/);
+    const config = loadConfig({ NODE_ENV: nodeEnv, JWT_SECRET: 'x'.repeat(40), DATABASE_URL: app.databaseUrl });
+    const started = createServer({ config, orm, logger }).then(
+      async (server) => (await server.close(), null),
+      (err: unknown) => err,
+    );
+    return { error: await started, warnings: warnings.join('\n') };
+  }
+
+  it('control: the real serving role starts in production, with no warning', async () => {
+    const { error, warnings } = await start(SERVING_ROLE, 'production');
+    expect(error).toBeNull();
+    expect(warnings).toBe('');
+  });
+
+  it('production: a superuser, a BYPASSRLS role, a table owner, and members of each, are refused, the problem named', async () => {
+    const all = [{ role: undefined, problem: new RegExp(`requests run as ${superuser}, a superuser`) }, ...cases];
+    for (const { role, problem } of all) {
+      const { error } = await start(role, 'production');
+      expect(error, `${role ?? superuser}: refused`).toBeInstanceOf(TenancyCheckError);
+      expect((error as TenancyCheckError).problems.join('\n'), role ?? superuser).toMatch(problem);
+      expect((error as Error).message, role ?? superuser).toMatch(/refusing to start/);
+    }
+  });
+
+  it('development: the same roles start, with a warning naming the problem', async () => {
+    for (const { role, problem } of cases) {
+      const { error, warnings } = await start(role, 'development');
+      expect(error, role).toBeNull();
+      expect(warnings, role).toMatch(/row-level security is NOT enforced/);
+      expect(warnings, role).toMatch(problem);
+    }
   });
 });

@@ -55,9 +55,17 @@ describe('production mode', () => {
     expect(res.raw).not.toMatch(/did you mean/i);
   });
 
-  it('serves no playground', async () => {
-    const res = await fetch(app.graphqlUrl, { headers: { accept: 'text/html' } });
-    expect(await res.text()).not.toMatch(/<html/i);
+  it('serves no playground: a browser\'s GET gets a JSON error, not a page (development serves one: see below)', async () => {
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const requests: Record<string, string>[] = [{ accept: 'text/html' }, { accept: browser }, { accept: browser, 'apollo-require-preflight': 'true' }];
+    for (const headers of requests) {
+      const res = await fetch(app.graphqlUrl, { headers });
+      const body = await res.text();
+      expect(res.status, body).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(body).not.toMatch(/<html/i);
+      expect((JSON.parse(body) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { NotFoundError, type EntityManager } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivityEvent, Document, Membership } from '../src/db/entities/index.js';
 import { TenantIsolationError } from '../src/tenancy/errors.js';
-import { forkForSystem, forkForTenant, type TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
+import { forkForSystem, forkForTenant, forkForUser, TenantEntityManager } from '../src/tenancy/tenant-entity-manager.js';
 import type { TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
@@ -221,5 +221,55 @@ describe('section 1: missing params', () => {
     }
     expect(() => forkForTenant(app.orm.em, value as string)).toThrow(TenantIsolationError);
     expect(await snapshotOrg(app, b.id)).toEqual(before);
+  });
+
+  // The checks above stop every bad value before the filter runs (forkForTenant, the
+  // setFilterParams override), so the tenant filter's OWN check (tenant-filter.ts) is reached
+  // here on purpose: a tenant EM of A whose filter parameter is then replaced with MikroORM's
+  // own setFilterParams, the method TenantEntityManager overrides.
+  const baseSetFilterParams = Object.getPrototypeOf(TenantEntityManager.prototype).setFilterParams as TenantEntityManager['setFilterParams'];
+  it.each([
+    ['undefined', undefined],
+    ['an empty string', ''],
+    ['not a uuid', 'not-a-uuid'],
+    ['null', null],
+    ['a uuid with SQL after it', `${randomUUID()}' or true --`],
+    ['a number', 42],
+    ['a list of ids (would become IN)', '<A,B>'],
+    ['an operator object (would become != null)', { $ne: null }],
+  ])("the tenant filter's own check: organizationId %s reaching the filter is refused with TenantIsolationError, no query sent", async (_name, raw) => {
+    const value = raw === '<A,B>' ? [a.id, b.id] : raw;
+    const before = await snapshotOrg(app, b.id);
+    for (const [name, read] of [...reads, ['nativeUpdate', (em: EntityManager) => em.nativeUpdate(Document, { id: bDocId }, { title: 'x' })] as const]) {
+      const em = tenantEm();
+      baseSetFilterParams.call(em, 'tenant', { organizationId: value });
+      expect(em.getFilterParams('tenant'), `${name}: the bad value is in place`).toEqual({ organizationId: value });
+      const { sql, error } = await sqlSentDuring(app, () => read(em));
+      expect(error, name).toBeInstanceOf(TenantIsolationError);
+      expect((error as Error).message, name).toMatch(/^scope needs a valid organization id, got /);
+      expect(sql, name).toEqual([]);
+    }
+    expect(await snapshotOrg(app, b.id)).toEqual(before);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['an empty string', ''],
+    ['not a uuid', 'not-a-uuid'],
+    ['null', null],
+    ['an operator object', { $ne: null }],
+  ])("the viewer filter's own check: a user scope with user id %s reads no membership, no query sent", async (_name, value) => {
+    // forkForUser takes its id as given: the viewer filter's check is the only one on this path.
+    const em = forkForUser(app.orm.em, value as string);
+    for (const [name, read] of [
+      ['find', () => em.find(Membership, {})],
+      ['findOne', () => em.findOne(Membership, { organizationId: b.id })],
+      ['count', () => em.count(Membership, {})],
+    ] as const) {
+      const { sql, error } = await sqlSentDuring(app, read);
+      expect(error, name).toBeInstanceOf(TenantIsolationError);
+      expect((error as Error).message, name).toMatch(/^scope needs a valid user id, got /);
+      expect(sql, name).toEqual([]);
+    }
   });
 });

@@ -104,7 +104,7 @@ describe('section 1: flush() of references and organization changes', () => {
     expect(await snapshotOrg(app, b.id)).toEqual(before);
   });
 
-  it('changing organizationId: a loaded A document moved to B is refused at flush (guard), and by the trigger in SQL (23514)', async () => {
+  it('changing organizationId: a loaded A document moved to B is refused at flush (guard)', async () => {
     const before = await snapshotOrg(app, b.id);
     const aDocId = a.documents[0]!.id;
     for (const move of [
@@ -118,17 +118,51 @@ describe('section 1: flush() of references and organization changes', () => {
       expect(writes(sql)).toEqual([]);
     }
     expect((await documentRow(app, aDocId))?.organization_id).toBe(a.id);
-
-    // The database refuses it too, for every tenant-owned table, whoever sends it.
-    await withSql(app.databaseUrl, async (c) => {
-      for (const table of ['document', 'membership', 'activity_event']) {
-        await expect(c.query(`update "${table}" set organization_id = $1 where organization_id = $2`, [b.id, a.id]), table).rejects.toMatchObject({
-          code: '23514',
-        });
-      }
-      await expect(c.query('update document set organization_id = $1 where id = $2', [a.id, bDocId])).rejects.toMatchObject({ code: '23514' });
-    });
     expect(await snapshotOrg(app, b.id)).toEqual(before);
+  });
+
+  it('the database refuses moving a row of EVERY tenant-owned table to another organization: a trigger on each (23514), even for the owner', async () => {
+    // Every table with an organization_id column, from the catalog, is a tenant-owned table of the entity metadata.
+    const entityTables = Object.values(app.orm.getMetadata().getAll())
+      .filter((m) => m.properties.organizationId)
+      .map((m) => m.tableName)
+      .sort();
+    await withSql(app.databaseUrl, async (c) => {
+      const { rows: columns } = await c.query<{ table_name: string }>(
+        `select table_name from information_schema.columns where table_schema = 'public' and column_name = 'organization_id' order by 1`,
+      );
+      const tables = columns.map((r) => r.table_name);
+      expect(tables).toEqual(entityTables);
+      expect(tables).toEqual(expect.arrayContaining(['activity_event', 'comment', 'document', 'membership']));
+
+      // The catalog: an enabled BEFORE UPDATE row trigger calling forbid_organization_change on each.
+      const { rows: triggers } = await c.query<{ table: string }>(
+        `select t.tgrelid::regclass::text as table from pg_trigger t join pg_proc p on p.oid = t.tgfoid
+          where p.proname = 'forbid_organization_change' and t.tgenabled = 'O' and not t.tgisinternal
+            and (t.tgtype & 2) <> 0 and (t.tgtype & 1) <> 0 and (t.tgtype & 16) <> 0`,
+      );
+      expect(triggers.map((r) => r.table.replace(/"/g, '')).sort()).toEqual(tables);
+
+      // The behaviour: one row of A in each table (a comment is added for the one table the setup leaves empty) ...
+      await c.query(
+        `insert into comment (id, organization_id, document_id, author_id, body, created_at) values ($1, $2, $3, $4, 'to be moved', now())`,
+        [randomUUID(), a.id, a.documents[0]!.id, a.owner.id],
+      );
+      const before = await snapshotOrg(app, b.id);
+      for (const table of tables) {
+        const { rows } = await c.query<{ ctid: string }>(`select ctid::text from "${table}" where organization_id = $1 limit 1`, [a.id]);
+        expect(rows, `${table}: a row of A to move`).toHaveLength(1);
+        // ... moved to B by its physical address, so exactly that one row is targeted: refused by the trigger.
+        await expect(c.query(`update "${table}" set organization_id = $1 where ctid = $2::tid`, [b.id, rows[0]!.ctid]), table).rejects.toMatchObject({
+          code: '23514',
+          message: `organization_id of a ${table} row cannot change`,
+        });
+        expect((await c.query(`select organization_id from "${table}" where ctid = $1::tid`, [rows[0]!.ctid])).rows, table).toEqual([{ organization_id: a.id }]);
+      }
+      // And B's row cannot be pulled into A either.
+      await expect(c.query('update document set organization_id = $1 where id = $2', [a.id, bDocId])).rejects.toMatchObject({ code: '23514' });
+      expect(await snapshotOrg(app, b.id)).toEqual(before);
+    });
   });
 
   // merge/map/create({ managed: true }) check only the organizationId the CALLER supplies; the

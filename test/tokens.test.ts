@@ -10,6 +10,8 @@ import {
   expectNoLibraryWords,
   expectUnauthenticated,
   idpToken,
+  payloadOf,
+  publicKeyAsSecrets,
   signHs256,
   signingKey,
   startJwksServer,
@@ -158,6 +160,8 @@ describe('external identity provider (JWKS)', () => {
   const realNow = Date.now.bind(Date);
   let offset = 0;
   const advance = (ms: number) => (offset += ms);
+  /** The real time in seconds, as jose reads it (`new Date()`, which the Date.now mock leaves alone). */
+  const nowSeconds = () => Math.floor(new Date().getTime() / 1000);
 
   const token = (key: Pick<SigningKey, 'alg' | 'kid' | 'privateKey'>, claims: Record<string, unknown> = { email: org.owner.email, org_id: org.id }) =>
     idpToken(key, claims, { issuer: ISSUER, audience: AUDIENCE });
@@ -194,6 +198,51 @@ describe('external identity provider (JWKS)', () => {
     await refused(await idpToken(rsa1, { email: org.owner.email, org_id: org.id }, { issuer: app.config.jwt.issuer, audience: AUDIENCE }), 'wrong iss');
     await refused(await idpToken(ec1, { email: org.owner.email, org_id: org.id }, { issuer: ISSUER, audience: 'other' }), 'wrong aud');
     await refused(await token(rsa1, { email: 'nobody@example.test', org_id: org.id }), 'unknown email');
+  });
+
+  it('control: a provider token with every claim right is accepted, so each refusal below is about the one thing changed', async () => {
+    await works(await idpToken(rsa1, { email: org.owner.email, org_id: org.id }, { issuer: ISSUER, audience: AUDIENCE, expires: '5m' }), 'RS256, exp in 5 min');
+  });
+
+  it('refuses a provider token without exp, and an expired one (RS256 and ES256)', async () => {
+    const claims = { email: org.owner.email, org_id: org.id };
+    for (const key of [rsa1, ec1]) {
+      const noExp = await idpToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, expires: null });
+      expect(payloadOf(noExp).exp, 'the token really has no exp').toBeUndefined();
+      await refused(noExp, `${key.alg} without exp`);
+      for (const ago of [5, 3600]) {
+        const res = await gql(app, DocumentsDocument, {}, { token: await idpToken(key, claims, { issuer: ISSUER, audience: AUDIENCE, expires: nowSeconds() - ago }) });
+        expectUnauthenticated(res, `${key.alg} expired ${ago} s ago`);
+        expect(res.errors?.[0]?.message).toBe('Token expired.');
+      }
+    }
+  });
+
+  it('refuses alg: none naming a served kid, with or without a signature', async () => {
+    const payload = { email: org.owner.email, org_id: org.id, iss: ISSUER, aud: AUDIENCE, iat: nowSeconds(), exp: nowSeconds() + 600 };
+    for (const alg of ['none', 'None', 'NONE']) {
+      await refused(unsignedToken(payload, { alg, kid: rsa1.kid, typ: 'JWT' }), `alg ${alg}`);
+      // A real RS256 signature over another header does not make it any better.
+      const signed = (await token(rsa1)).split('.')[2];
+      await refused(`${unsignedToken(payload, { alg, kid: rsa1.kid, typ: 'JWT' })}${signed}`, `alg ${alg} with a signature`);
+    }
+  });
+
+  it("refuses HS256 signed with the provider's public key as the HMAC secret (PEM and JWK forms, RSA and EC)", async () => {
+    const claims = { email: org.owner.email, org_id: org.id, iss: ISSUER, aud: AUDIENCE };
+    const now = nowSeconds();
+    for (const key of [rsa1, ec1]) {
+      for (const { form, secret } of await publicKeyAsSecrets(key)) {
+        for (const kid of [key.kid, undefined]) {
+          const forged = await new SignJWT(claims)
+            .setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...(kid ? { kid } : {}) })
+            .setIssuedAt(now)
+            .setExpirationTime(now + 600)
+            .sign(secret);
+          await refused(forged, `HS256 with ${key.alg} public key as ${form}${kid ? `, kid ${kid}` : ''}`);
+        }
+      }
+    }
   });
 
   it('refuses a token signed by a key that is not in the set', async () => {

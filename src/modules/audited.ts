@@ -1,10 +1,26 @@
 import type { Role } from '../db/entities/index.js';
 import { assertRole } from '../auth/roles.js';
-import { AppError } from '../graphql/errors.js';
+import { AppError, type ErrorCode } from '../graphql/errors.js';
 import type { RequestScope } from '../tenancy/request-scope.js';
 import { checkDeferredConstraints } from '../tenancy/rls-session.js';
 import type { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
-import { recordActivity, recordDenied, type ActivityTarget } from './activity/activity.service.js';
+import { appendActivity, recordActivity, recordDenied, type ActivityTarget } from './activity/activity-events.js';
+
+// What the audit trail records (README, "The API"): every refusal of an action on the
+// organization's data, once the request has reached that action; never the refusals before it
+// (malformed input, edge and rate limits, bad tokens), which a flood would write by the million.
+
+const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
+
+/**
+ * Whether `err` means "this action was refused", when raised once the action has begun: a role
+ * too low (FORBIDDEN), an unknown or another organization's id (NOT_FOUND), or one of the
+ * action's own rules (BAD_USER_INPUT, e.g. "The last OWNER cannot be removed."). Only AppErrors
+ * count: anything else is a bug or an outage, not a refusal.
+ */
+export function isRefusal(err: unknown): err is AppError {
+  return err instanceof AppError && REFUSAL_CODES.has(err.extensions.code as ErrorCode);
+}
 
 export interface AuditedAction<T> {
   /** e.g. `document.update`; a refusal is recorded as `document.update.denied`. */
@@ -19,8 +35,10 @@ export interface AuditedAction<T> {
 }
 
 /**
- * Runs one change to tenant data in a transaction together with its audit event. A refusal
- * (NOT_FOUND, FORBIDDEN) rolls the change back and is recorded as `<action>.denied`.
+ * Runs one change to tenant data in a transaction (a savepoint of the request's) together with
+ * its audit event. A refusal (see `isRefusal`) rolls the change back, is recorded as
+ * `<action>.denied` in the request's transaction, and is rethrown; other errors are rethrown
+ * unrecorded (they are bugs or outages, logged as such).
  */
 export async function audited<T extends object | string>(
   scope: RequestScope,
@@ -38,8 +56,31 @@ export async function audited<T extends object | string>(
       return result;
     });
   } catch (err) {
-    const code = err instanceof AppError ? err.extensions.code : undefined;
-    if (code === 'NOT_FOUND' || code === 'FORBIDDEN') await recordDenied(scope, action, target);
+    if (isRefusal(err)) await recordDenied(scope, action, target);
+    throw err;
+  }
+}
+
+/** A role check of an action that changes nothing; named like `AuditedAction`'s fields. */
+export interface AuditedRoleCheck {
+  /** e.g. `activity.read`; a refusal is recorded as `activity.read.denied`. */
+  action: string;
+  requires: Role;
+  /** What the FORBIDDEN message calls the action, e.g. "Reading the activity log". */
+  describe: string;
+  target?: ActivityTarget;
+}
+
+/**
+ * For an action that changes nothing (a read needing ADMIN, say): FORBIDDEN below `requires`,
+ * and that refusal is recorded as `<action>.denied` in the request's transaction, exactly as
+ * `audited` records its own. Resolves with nothing when the role suffices.
+ */
+export async function requireRoleAudited(scope: RequestScope, { action, requires, describe, target }: AuditedRoleCheck): Promise<void> {
+  try {
+    assertRole(scope, requires, describe);
+  } catch (err) {
+    await appendActivity(scope, `${action}.denied`, target);
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { expect } from 'vitest';
 import type { GraphQLResponse } from './graphql.js';
 
@@ -68,15 +68,32 @@ export async function signingKey(alg: SigningKey['alg'], kid: string): Promise<S
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
 
-/** A token as an external identity provider would issue it. */
-export function idpToken(key: Pick<SigningKey, 'alg' | 'kid' | 'privateKey'>, claims: JWTPayload, opts: { issuer: string; audience: string }) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .setIssuer(opts.issuer)
-    .setAudience(opts.audience)
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(key.privateKey);
+/**
+ * A token as an external identity provider would issue it. `expires`: jose's setExpirationTime
+ * input (default '10m' from now; a number is seconds since the epoch), or null for no `exp` at all.
+ */
+export function idpToken(
+  key: Pick<SigningKey, 'alg' | 'kid' | 'privateKey'>,
+  claims: JWTPayload,
+  opts: { issuer: string; audience: string; expires?: string | number | null },
+) {
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).setIssuer(opts.issuer).setAudience(opts.audience).setIssuedAt();
+  const expires = opts.expires === undefined ? '10m' : opts.expires;
+  return (expires === null ? jwt : jwt.setExpirationTime(expires)).sign(key.privateKey);
+}
+
+/**
+ * The public half of a provider's key in the forms an algorithm-confusion attacker would use as
+ * an HS256 secret: its PEM (SPKI) text and its JWK as served (JSON text), as bytes.
+ */
+export async function publicKeyAsSecrets(key: SigningKey): Promise<{ form: string; secret: Uint8Array }[]> {
+  const pem = await exportSPKI((await importJWK(key.publicJwk, key.alg)) as CryptoKey);
+  const encode = (s: string) => new TextEncoder().encode(s);
+  return [
+    { form: 'PEM', secret: encode(pem) },
+    { form: 'PEM without its final newline', secret: encode(pem.trimEnd()) },
+    { form: 'JWK (JSON as served)', secret: encode(JSON.stringify(key.publicJwk)) },
+  ];
 }
 
 /** A JWKS endpoint on 127.0.0.1 that counts how often it is fetched; the served keys can be swapped. */

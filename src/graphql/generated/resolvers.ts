@@ -19,12 +19,14 @@ export type Scalars = {
 
 /**
  * One audited action: each change to tenant data, each `document(id)` read, and each refused
- * attempt (an unknown or another organization's id, or a role too low), written in the same
- * transaction as the change it records.
+ * attempt at an action on the organization's data (a role too low, an unknown or another
+ * organization's id, or the action's own rules), written in the same transaction as the change it
+ * records. Refusals before a request reaches an action (malformed input, limits, bad tokens) are
+ * not recorded.
  */
 export type ActivityEvent = {
   __typename?: 'ActivityEvent';
-  /** e.g. `document.create`, `document.read`, `document.update.denied`. */
+  /** e.g. `document.create`, `document.read`, `document.update.denied`, `activity.read.denied`. */
   action: Scalars['String']['output'];
   actor?: Maybe<User>;
   createdAt: Scalars['DateTime']['output'];

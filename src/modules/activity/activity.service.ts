@@ -1,57 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { ActivityEvent } from '../../db/entities/index.js';
-import { assertRole } from '../../auth/roles.js';
 import { keysetCursor, pageSize, toConnection } from '../../graphql/pagination.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
-import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
-import { tenantStatement } from '../../tenancy/tenant-sql.js';
+import { requireRoleAudited } from '../audited.js';
 
-export interface ActivityTarget {
-  type: string;
-  id?: string | null;
-}
+// The trail's writers live in activity-events.ts (audited.ts uses them); re-exported for the
+// services that record reads.
+export { appendActivity, recordActivity, recordDenied, type ActivityTarget } from './activity-events.js';
 
-function event(scope: RequestScope, action: string, target?: ActivityTarget) {
-  return {
-    id: randomUUID(),
-    organizationId: scope.organizationId,
-    actorId: scope.userId,
-    action,
-    targetType: target?.type ?? null,
-    targetId: target?.id ?? null,
-    requestId: scope.requestId,
-    createdAt: new Date(),
-  };
-}
-
-/** Adds an event to `em`'s unit of work: it commits (or rolls back) with the change it records. */
-export function recordActivity(em: TenantEntityManager, scope: RequestScope, action: string, target?: ActivityTarget): void {
-  em.create(ActivityEvent, event(scope, action, target));
-}
-
-const insertEvent = tenantStatement(
-  'activity_event_insert',
-  'insert into activity_event (organization_id, id, actor_id, action, target_type, target_id, request_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-);
-
-/** Writes an event at once, in the request's transaction: for reads, which have no unit of work. */
-export async function appendActivity(scope: RequestScope, action: string, target?: ActivityTarget): Promise<void> {
-  const e = event(scope, action, target);
-  await scope.sql.rows(insertEvent, [e.id, e.actorId, e.action, e.targetType, e.targetId, e.requestId, e.createdAt]);
-}
-
-/**
- * A refused attempt is recorded in its own transaction: the one it was refused in rolls back.
- * Unknown ids and other organizations' ids are recorded alike, so the trail is no oracle either.
- */
-export async function recordDenied(scope: RequestScope, action: string, target?: ActivityTarget): Promise<void> {
-  const em = scope.em.fork();
-  recordActivity(em, scope, `${action}.denied`, target);
-  await em.flush();
-}
-
+/** The organization's audit trail, newest first. ADMIN or above; a lower role's attempt is itself recorded (`activity.read.denied`). */
 export async function listActivity(scope: RequestScope, first: number | null | undefined, after: string | null | undefined) {
-  assertRole(scope, 'ADMIN', 'Reading the activity log');
+  await requireRoleAudited(scope, { action: 'activity.read', requires: 'ADMIN', describe: 'Reading the activity log' });
   const cursor = await scope.em.findByCursor(
     ActivityEvent,
     {},
