@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AppConfig } from '../config/index.js';
+import { normalizeEmail } from './email.js';
 import type { TokenClaims } from './tokens.js';
 
 export type ExternalVerifier = (token: string) => Promise<TokenClaims>;
@@ -22,7 +23,8 @@ export function createExternalVerifier(jwks: NonNullable<AppConfig['jwks']>): Ex
     const email = payload[jwks.emailClaim];
     const org = payload[jwks.orgClaim];
     return {
-      email: typeof email === 'string' ? email.toLowerCase() : undefined,
+      // The same normalized form as every other way an email enters (src/auth/email.ts).
+      email: typeof email === 'string' ? normalizeEmail(email) : undefined,
       organizationId: typeof org === 'string' ? org : undefined,
     };
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Membership, Organization, User, type Role } from '../../db/entities/index.js';
+import { MAX_EMAIL_LENGTH, normalizeEmail } from '../../auth/email.js';
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
 import { issueToken } from '../../auth/tokens.js';
 import type { GraphQLContext } from '../../graphql/context.js';
@@ -83,11 +84,11 @@ export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadM
 
 export async function login(ctx: Ctx & Pick<GraphQLContext, 'clientIp' | 'loginThrottle'>, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
   const em = ctx.orm.em.fork(); // users and organizations only: not tenant-owned
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   // Counted before the password is checked; refused (RATE_LIMITED) while the email or address is locked out.
   const attempt = await ctx.loginThrottle.begin(email, ctx.clientIp);
   // Oversized input is refused before argon2 spends time on it, with the same answer as a wrong password.
-  const plausible = email.length <= 254 && input.password.length <= MAX_PASSWORD_LENGTH;
+  const plausible = email.length <= MAX_EMAIL_LENGTH && input.password.length <= MAX_PASSWORD_LENGTH;
   const user = plausible ? await em.findOne(User, { email }) : null;
   const valid = plausible && (await verifyPassword(user?.passwordHash, input.password));
   if (!valid || !user) throw unauthenticated('Invalid email or password.');
