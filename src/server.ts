@@ -79,6 +79,9 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false, // Apollo's default, stated so that it stays off
+    // Automatic persisted queries are on by default with one cache for every caller: a hash
+    // answered PERSISTED_QUERY_NOT_FOUND or not would tell anyone what another tenant sent.
+    persistedQueries: false,
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
     includeStacktraceInErrorResponses: false,
