@@ -35,7 +35,8 @@ export class Migration20261201010000_sign_up_invitation extends Migration {
     );`);
     this.addSql(`create index "pending_sign_up_email_idx" on "pending_sign_up" ("email");`);
     this.addSql(`create index "pending_sign_up_expires_at_idx" on "pending_sign_up" ("expires_at");`);
-    this.addSql(`grant select, insert, delete on "pending_sign_up" to "${APP_ROLE}";`);
+    // UPDATE only because SELECT ... FOR UPDATE (a confirmation locks its row) needs it.
+    this.addSql(`grant select, insert, update, delete on "pending_sign_up" to "${APP_ROLE}";`);
 
     this.addSql(`create table "invitation" (
       "id" uuid primary key,
