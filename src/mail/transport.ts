@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailConfig } from '../config/mail.js';
@@ -26,7 +26,8 @@ export interface MailTransport {
 /**
  * The outbox (no SMTP_URL: development, tests): nodemailer composes the message as JSON (its
  * jsonTransport: from, to, subject, text, messageId, date), written to one file per message,
- * named so that a directory listing is in sending order. The directory and the files are
+ * named so that a directory listing is in sending order, each appearing whole (written aside,
+ * then renamed). The directory and the files are
  * readable by their owner only: messages carry one-time tokens.
  */
 function outbox(from: string, dir: string): MailTransport {
@@ -38,7 +39,9 @@ function outbox(from: string, dir: string): MailTransport {
       const info = await composer.sendMail(message);
       await mkdir(folder, { recursive: true, mode: 0o700 });
       const file = join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.json`);
-      await writeFile(file, info.message, { mode: 0o600, flag: 'wx' });
+      // Written aside, then renamed: whoever reads the directory never sees half a message.
+      await writeFile(`${file}.partial`, info.message, { mode: 0o600, flag: 'wx' });
+      await rename(`${file}.partial`, file);
       return { kind: 'outbox', file };
     },
     verify: async () => undefined,

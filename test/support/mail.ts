@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfirmSignUpDocument, SignUpDocument, type SignUpInput } from '../../src/client/generated/graphql.js';
+import { AcceptInvitationDocument, ConfirmSignUpDocument, InviteMemberDocument, SignUpDocument, type SignUpInput } from '../../src/client/generated/graphql.js';
 import { normalizeEmail } from '../../src/auth/email.js';
 import type { TestApp } from './app.js';
 import { sleep } from './documents-helpers.js';
@@ -56,4 +56,17 @@ export async function signUpAndConfirm(app: Pick<TestApp, 'graphqlUrl' | 'outbox
   const mail = await lastMailTo(app, input.email, before + 1);
   if (!mail.token) throw new Error(`no token in the email to ${input.email}: ${mail.text}`);
   return (await gqlOk(app, ConfirmSignUpDocument, { token: mail.token })).confirmSignUp;
+}
+
+/** inviteMember by `inviterToken`, then acceptInvitation by the invited user with the emailed token: a membership made over the API. */
+export async function inviteAndAccept(
+  app: Pick<TestApp, 'graphqlUrl' | 'outboxDir'>,
+  inviterToken: string,
+  invitee: { email: string; token: string },
+  role: 'OWNER' | 'ADMIN' | 'MEMBER' | 'VIEWER' = 'MEMBER',
+) {
+  const before = (await mailsTo(app, invitee.email, 0)).length;
+  await gqlOk(app, InviteMemberDocument, { input: { email: invitee.email, role } }, { token: inviterToken });
+  const mail = await lastMailTo(app, invitee.email, before + 1);
+  return (await gqlOk(app, AcceptInvitationDocument, { token: mail.token! }, { token: invitee.token })).acceptInvitation;
 }
