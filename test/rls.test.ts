@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { ActivityEvent, Comment, Document, Membership } from '../src/db/entities/index.js';
+import { ActivityEvent, Comment, Document, Invitation, Membership } from '../src/db/entities/index.js';
 import { connectOrm, type Orm } from '../src/db/orm.js';
 import { SERVING_ROLE, servingRoleProblems } from '../src/db/serving-role.js';
 import { createServer } from '../src/server.js';
@@ -23,10 +23,18 @@ let b: TestOrg;
 beforeAll(async () => {
   app = await startApp();
   [a, b] = await Promise.all([createOrg(app, { roles: ['OWNER', 'MEMBER'], documents: 3 }), createOrg(app, { roles: ['OWNER'], documents: 3 })]);
-  // A comment in each organization, so the comment table has rows to keep apart too.
-  const sys = forkForSystem(app.orm.em, 'test: comments of both organizations');
+  // A comment and an invitation in each organization, so those tables have rows to keep apart too.
+  const sys = forkForSystem(app.orm.em, 'test: comments and invitations of both organizations');
   for (const org of [a, b]) {
     sys.create(Comment, { organizationId: org.id, documentId: org.documents[0]!.id, authorId: org.owner.id, body: `comment of ${org.name}`, createdAt: new Date() });
+    sys.create(Invitation, {
+      organizationId: org.id,
+      email: `invited-${org.id}@example.test`,
+      role: 'MEMBER',
+      tokenHash: `hash-of-${org.id}`,
+      invitedById: org.owner.id,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
   }
   await sys.flush();
 });
@@ -52,7 +60,7 @@ describe('catalog', () => {
 
   it('every tenant table (found from the entity metadata) has RLS enabled and forced, with a policy', async () => {
     const tables = tenantTables();
-    expect(tables.sort()).toEqual(['activity_event', 'comment', 'document', 'membership']);
+    expect(tables.sort()).toEqual(['activity_event', 'comment', 'document', 'invitation', 'membership']);
     const rows = await forkForSystem(app.orm.em, 'test').execute<{ relname: string; enabled: boolean; forced: boolean; policies: number }[]>(
       `select c.relname, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
               (select count(*)::int from pg_policies p where p.tablename = c.relname and p.schemaname = 'public') as policies
@@ -79,6 +87,9 @@ describe('with the ORM filter off, row-level security alone keeps B out', () => 
       expect(await em.find(ActivityEvent, { organizationId: b.id })).toEqual([]);
       expect(new Set((await em.find(Comment, {})).map((c) => c.organizationId))).toEqual(new Set([a.id]));
       expect(await em.find(Comment, { documentId: b.documents[0]!.id })).toEqual([]);
+      expect(new Set((await em.find(Invitation, {})).map((i) => i.organizationId))).toEqual(new Set([a.id]));
+      // Even with B's token hash in hand (what acceptInvitation looks up), A's session finds nothing.
+      expect(await em.findOne(Invitation, { tokenHash: `hash-of-${b.id}` })).toBeNull();
       // Memberships: A's, plus the signed-in user's own (none in B here).
       expect(await em.find(Membership, { organizationId: b.id })).toEqual([]);
     });
@@ -98,6 +109,8 @@ describe('with the ORM filter off, row-level security alone keeps B out', () => 
       expect(await em.execute('delete from membership where organization_id = ?', [b.id], 'run')).toMatchObject({ affectedRows: 0 });
       expect(await em.nativeUpdate(Comment, { organizationId: b.id }, { body: 'x' })).toBe(0);
       expect(await em.nativeDelete(Comment, { organizationId: b.id })).toBe(0);
+      expect(await em.nativeUpdate(Invitation, { organizationId: b.id }, { revokedAt: new Date() })).toBe(0);
+      expect(await em.nativeUpdate(Invitation, { tokenHash: `hash-of-${b.id}` }, { acceptedAt: new Date(), acceptedById: a.owner.id })).toBe(0);
     });
     expect(await snapshotOrg(app, b.id)).toEqual(before);
   });
@@ -113,6 +126,9 @@ describe('with the ORM filter off, row-level security alone keeps B out', () => 
     ).rejects.toThrow(refused);
     await expect(
       asA((em) => em.insert(Comment, { id: randomUUID(), organizationId: b.id, documentId: b.documents[2]!.id, body: 'planted', createdAt: new Date() })),
+    ).rejects.toThrow(refused);
+    await expect(
+      asA((em) => em.insert(Invitation, { id: randomUUID(), organizationId: b.id, email: 'planted@example.test', role: 'OWNER', tokenHash: randomUUID(), createdAt: new Date(), expiresAt: new Date(Date.now() + 60_000) })),
     ).rejects.toThrow(refused);
     expect(await snapshotOrg(app, b.id)).toEqual(before);
   });
