@@ -1,12 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginDocument, MeDocument } from '../src/client/generated/graphql.js';
 import { normalizeEmail } from '../src/auth/email.js';
 import { connectOrm } from '../src/db/orm.js';
+import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createEmptyDatabase } from './support/empty-database.js';
+import { createOrg, TEST_PASSWORD } from './support/factories.js';
+import { gqlOk } from './support/graphql.js';
+import { expectRateLimited, send } from './support/rate-limit-helpers.js';
+import { idpToken, signingKey, startJwksServer, type JwksServer, type SigningKey } from './support/tokens-helpers.js';
 
 // One normalized form of an email (src/auth/email.ts) and the migration that rewrites stored
-// ones. Sign-up, sign-in and invitations with other spellings: sign-up.test.ts, invitation.test.ts.
+// ones; the sign-in throttle and the identity provider's email claim use it too. Sign-up, sign-in
+// and invitations with other spellings: sign-up.test.ts, invitation.test.ts.
 
 describe('normalizeEmail', () => {
   it('joins the spellings a person cannot tell apart: Unicode forms, letter case, folding', () => {
@@ -89,5 +96,45 @@ describe('the migration that normalizes stored emails', () => {
     expect(await stored(url)).toEqual(before);
     const applied = await withSql(url, async (c) => (await c.query<{ name: string }>('select name from mikro_orm_migrations')).rows.map((r) => r.name));
     expect(applied).not.toContain('Migration20261201000000_normalize_emails');
+  });
+});
+
+describe('every way an email enters uses the normalized form', () => {
+  const ISSUER = 'https://idp.example.test';
+  const AUDIENCE = 'tenantql-api';
+  let app: TestApp;
+  let jwks: JwksServer;
+  let key: SigningKey;
+  /** A user stored as `josé-<tag>@example.test` (precomposed), member of an organization. */
+  let email: string;
+  let org: Awaited<ReturnType<typeof createOrg>>;
+  beforeAll(async () => {
+    key = await signingKey('ES256', 'k1');
+    jwks = await startJwksServer([key]);
+    app = await startApp({ JWKS_URL: jwks.url, JWKS_ISSUER: ISSUER, JWKS_AUDIENCE: AUDIENCE, LOGIN_MAX_FAILURES_PER_EMAIL: '2', TRUST_PROXY: 'loopback' });
+    org = await createOrg(app);
+    email = `jos\u00e9-${randomBytes(4).toString('hex')}@example.test`;
+    await withSql(app.databaseUrl, (c) => c.query('update "user" set email = $1 where id = $2', [email, org.owner.id]));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await jwks?.close();
+  });
+  const spellings = () => [email.replace('\u00e9', 'e\u0301'), email.toUpperCase(), ` ${email.normalize('NFD').toUpperCase()} `];
+
+  it("the identity provider's email claim, in any spelling, names the stored user", async () => {
+    for (const claim of spellings()) {
+      const token = await idpToken(key, { email: claim, org_id: org.id }, { issuer: ISSUER, audience: AUDIENCE });
+      expect((await gqlOk(app, MeDocument, {}, { token })).me.user.id, JSON.stringify(claim)).toBe(org.owner.id);
+    }
+  });
+
+  it('sign-in failures in different spellings count against one email', async () => {
+    const [a, b, c] = spellings();
+    for (const [i, spelling] of [a!, b!].entries()) {
+      const res = await send(app, LoginDocument, { input: { email: spelling, password: 'wrong password' } }, { from: `198.51.100.${40 + i}` });
+      expect(res.errors?.[0]?.extensions?.code, res.raw).toBe('UNAUTHENTICATED');
+    }
+    expectRateLimited(await send(app, LoginDocument, { input: { email: c!, password: TEST_PASSWORD } }, { from: '198.51.100.42' }), 'a third spelling', 900);
   });
 });
