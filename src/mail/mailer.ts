@@ -22,6 +22,11 @@ export interface Mailer {
   close(): Promise<void>;
 }
 
+/**
+ * The server's mailer (one per createServer). With SMTP it checks the login once at start and
+ * warns when that fails; `development` logs where each outbox message was written (info), so a
+ * developer can open it.
+ */
 export function createMailer(config: MailConfig, logger: Logger, { development }: { development: boolean }): Mailer {
   const log = logger.child({ component: 'mail' });
   const transport = createMailTransport(config);

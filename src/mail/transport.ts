@@ -65,6 +65,7 @@ function smtp(from: string, url: string): MailTransport {
   };
 }
 
+/** The transport MAIL settings ask for (src/config/mail.ts): SMTP when SMTP_URL is set, else the outbox. */
 export function createMailTransport(config: MailConfig): MailTransport {
   return config.transport.kind === 'smtp' ? smtp(config.from, config.transport.url) : outbox(config.from, config.transport.dir);
 }

@@ -12,6 +12,7 @@ export interface InvitationThrottle {
   begin(organizationId: string): Promise<void>;
 }
 
+/** One fixed-window counter per organization on the rate-limit store (memory or Redis). */
 export function createInvitationThrottle(store: RateLimitStore, config: RateLimitConfig['invitations']): InvitationThrottle {
   const perOrganization: Limiter = store.limiter('invitations-org', config.maxPerOrganization, config.windowSeconds);
   return {

@@ -15,6 +15,7 @@ export interface SignUpThrottle {
   begin(email: string, clientIp: string): Promise<void>;
 }
 
+/** Two fixed-window counters on the rate-limit store (memory or Redis): per address (IPv6 by /64) and per hashed email. */
 export function createSignUpThrottle(store: RateLimitStore, config: RateLimitConfig['signUp']): SignUpThrottle {
   const perAddress: Limiter = store.limiter('signup-ip', config.maxPerIp, config.windowSeconds);
   const perEmail: Limiter = store.limiter('signup-email', config.maxPerEmail, config.windowSeconds);
