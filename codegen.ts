@@ -25,6 +25,7 @@ const config: CodegenConfig = {
           Document: '../models.js#DocumentRecord',
           ActivityEvent: entity('ActivityEvent'),
           Comment: '../models.js#CommentRecord',
+          Invitation: entity('Invitation'),
           ViewerMembership: '../models.js#ViewerMembershipModel',
           Viewer: '../models.js#ViewerModel',
           AuthPayload: '../models.js#AuthPayloadModel',

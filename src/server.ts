@@ -15,6 +15,7 @@ import { registerCors } from './graphql/limits/cors.js';
 import { edgeLimits } from './graphql/limits/limits.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
+import { createMailer } from './mail/mailer.js';
 import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
@@ -71,6 +72,12 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   // Per-organization request budget and login throttling (src/rate-limit/), in memory or Redis.
   const rateLimits = await createRateLimits(config.rateLimit, logger);
   app.addHook('onClose', () => rateLimits.close());
+  // Sign-up and invitation emails, sent in the background; shutdown waits for those queued.
+  const mailer = createMailer(config.mail, logger, { development: config.nodeEnv === 'development' });
+  app.addHook('onClose', () => mailer.close());
+  if (config.isProduction && config.mail.transport.kind === 'outbox') {
+    logger.warn({ dir: config.mail.transport.dir }, 'SMTP_URL is not set: sign-up and invitation emails are written to the outbox directory, not delivered');
+  }
 
   const limits = edgeLimits(config.limits); // depth, aliases, tokens, cost: refused before execution
   const apollo = new ApolloServer<GraphQLContext>({
@@ -79,9 +86,10 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false, // Apollo's default, stated so that it stays off
-    // Automatic persisted queries are not part of this API. Left on (Apollo's default), a bad
-    // `persistedQuery` extension (wrong version or hash) ends as an error without a code, which
-    // clients would see as INTERNAL_SERVER_ERROR; off, it is PERSISTED_QUERY_NOT_SUPPORTED.
+    // Automatic persisted queries are on by default with one cache for every caller: a hash
+    // answered PERSISTED_QUERY_NOT_FOUND or not would tell anyone what another tenant sent.
+    // It also kept a bad `persistedQuery` extension (wrong version or hash) from ending as an error
+    // without a code (INTERNAL_SERVER_ERROR to clients); off, it is PERSISTED_QUERY_NOT_SUPPORTED.
     persistedQueries: false,
     introspection: !config.isProduction,
     hideSchemaDetailsFromClientErrors: config.isProduction,
@@ -111,8 +119,10 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
   });
 
   const authenticate = createAuthenticator(config);
+  const { loginThrottle, signUpThrottle, invitationThrottle } = rateLimits;
+  const throttles = { loginThrottle, signUpThrottle, invitationThrottle };
   await app.register(fastifyApollo(apollo), {
-    context: (request) => logContextFailure(request, buildContext({ config, orm, authenticate, loginThrottle: rateLimits.loginThrottle }, request)),
+    context: (request) => logContextFailure(request, buildContext({ config, orm, authenticate, mailer, ...throttles }, request)),
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AddMemberDocument,
   CreateDocumentDocument,
   DocumentsDocument,
   LoginDocument,
   MeDocument,
   RemoveMemberDocument,
-  SignUpDocument,
   SwitchOrganizationDocument,
 } from '../src/client/generated/graphql.js';
 import { issueToken } from '../src/auth/tokens.js';
@@ -15,6 +13,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, TEST_PASSWORD, tokenFor, type TestOrg, type TestUser } from './support/factories.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
+import { inviteAndAccept } from './support/mail.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -23,50 +22,9 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const uniqueEmail = () => `new-${randomBytes(5).toString('hex')}@example.test`;
-const signUpInput = (over: Partial<{ email: string; password: string; name: string; organizationName: string }> = {}) => ({
-  email: uniqueEmail(),
-  password: 'a long enough password',
-  name: 'Ada',
-  organizationName: 'Analytical Engines',
-  ...over,
-});
 const titles = (res: { documents: { edges: { node: { title: string } }[] } }) => res.documents.edges.map((e) => e.node.title).sort();
 
-describe('signUp', () => {
-  it('creates the user and an organization with them as OWNER, and returns a working token', async () => {
-    const input = signUpInput();
-    const res = await gqlOk(app, SignUpDocument, { input });
-    expect(res.signUp.user.email).toBe(input.email);
-    expect(res.signUp.organization?.name).toBe('Analytical Engines');
-    expect(new Date(res.signUp.expiresAt).getTime()).toBeGreaterThan(Date.now());
-
-    const me = await gqlOk(app, MeDocument, {}, { token: res.signUp.accessToken });
-    expect(me.me.user.id).toBe(res.signUp.user.id);
-    expect(me.me.role).toBe('OWNER');
-    expect(me.me.organization?.id).toBe(res.signUp.organization?.id);
-    expect(me.me.memberships).toEqual([{ role: 'OWNER', organization: expect.objectContaining({ id: res.signUp.organization?.id }) }]);
-    // The new organization is usable at once, and empty.
-    expect((await gqlOk(app, DocumentsDocument, {}, { token: res.signUp.accessToken })).documents.edges).toEqual([]);
-  });
-
-  it('refuses a duplicate email (in any letter case) with BAD_USER_INPUT', async () => {
-    const input = signUpInput();
-    await gqlOk(app, SignUpDocument, { input });
-    for (const email of [input.email, input.email.toUpperCase()]) {
-      const res = await gql(app, SignUpDocument, { input: { ...input, email, organizationName: 'Another' } });
-      expect(codes(res), email).toEqual(['BAD_USER_INPUT']);
-      expect(res.errors?.[0]?.message).toMatch(/already exists/);
-    }
-  });
-
-  it('refuses a weak password or a malformed email with BAD_USER_INPUT', async () => {
-    for (const input of [signUpInput({ password: 'short' }), signUpInput({ email: 'not-an-email' }), signUpInput({ email: 'a b@example.test' })]) {
-      const res = await gql(app, SignUpDocument, { input });
-      expect(codes(res), JSON.stringify(input)).toEqual(['BAD_USER_INPUT']);
-      expect(res.data).toBeNull();
-    }
-  });
-});
+// signUp and confirmSignUp: sign-up.test.ts.
 
 describe('login', () => {
   it('accepts the right password with a working token, and answers a wrong password and an unknown email alike', async () => {
@@ -95,8 +53,8 @@ describe('login', () => {
 describe('switchOrganization', () => {
   it('gives a token for an organization the user belongs to, and refuses one they do not', async () => {
     const [a, b, c] = await Promise.all([createOrg(app, { documents: 1 }), createOrg(app, { documents: 2 }), createOrg(app)]);
-    // B's owner adds A's owner to B, over the API.
-    await gqlOk(app, AddMemberDocument, { input: { email: a.owner.email, role: 'MEMBER' } }, { token: b.owner.token });
+    // B's owner invites A's owner to B, who accepts, over the API.
+    await inviteAndAccept(app, b.owner.token, a.owner, 'MEMBER');
 
     const before = await gqlOk(app, DocumentsDocument, {}, { token: a.owner.token });
     expect(titles(before)).toEqual(a.documents.map((d) => d.title));

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AddMemberDocument,
   ArchiveDocumentDocument,
   DeleteDocumentDocument,
   DocumentsDocument,
@@ -14,6 +13,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { activityOf, documentRow, leaks, tenantRows } from './support/documents-helpers.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { codes, gql, gqlOk, type GraphQLResponse } from './support/graphql.js';
+import { inviteAndAccept } from './support/mail.js';
 
 let app: TestApp;
 let a: TestOrg;
@@ -89,12 +89,12 @@ describe("A's OWNER with B's ids", () => {
     expect((await activityOf(app, b.owner.token)).some((e) => e.action.startsWith('member.remove'))).toBe(false);
   });
 
-  it("addMember with a B user's email adds them to A only; B's memberships and trail are untouched", async () => {
+  it("an invitation of a B user's email, accepted, adds them to A only; B's memberships and trail are untouched", async () => {
     const bUser = b.users.find((u) => u.role === 'MEMBER')!;
     const bMembers = await tenantRows(app, 'membership', b.id);
     const bEvents = await tenantRows(app, 'activity_event', b.id);
-    const added = await gqlOk(app, AddMemberDocument, { input: { email: bUser.email, role: 'VIEWER' } }, { token: a.owner.token });
-    expect(added.addMember).toEqual({ role: 'VIEWER', user: { id: bUser.id, email: bUser.email }, organization: { id: a.id } });
+    const joined = await inviteAndAccept(app, a.owner.token, bUser, 'VIEWER');
+    expect(joined).toMatchObject({ user: { id: bUser.id, email: bUser.email }, organization: { id: a.id } });
 
     expect(await tenantRows(app, 'membership', b.id)).toEqual(bMembers);
     expect(await tenantRows(app, 'activity_event', b.id)).toEqual(bEvents);

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateDocumentDocument, DocumentsDocument, LoginDocument, SignUpDocument } from '../src/client/generated/graphql.js';
+import { ConfirmSignUpDocument, CreateDocumentDocument, DocumentsDocument, LoginDocument, SignUpDocument } from '../src/client/generated/graphql.js';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app.js';
 import { createTestDatabase, withSql } from './support/database.js';
 import { leaks, sleep } from './support/documents-helpers.js';
 import { createOrg, type TestOrg } from './support/factories.js';
+import { lastMailTo } from './support/mail.js';
 import { freePort } from './support/ports.js';
 import { post, runEntryPoint, startDedicatedPostgres, waitFor, type DedicatedPostgres, type Outcome } from './support/faults-helpers.js';
 
@@ -162,7 +166,9 @@ describe('SIGTERM on the real entry point', () => {
     const databaseUrl = await createTestDatabase();
     const port = await freePort();
     const appName = `tenantql-sigterm-${randomBytes(4).toString('hex')}`;
+    const outboxDir = await mkdtemp(join(tmpdir(), 'tenantql-sigterm-outbox-'));
     const proc = runEntryPoint(ROOT, {
+      MAIL_OUTBOX_DIR: outboxDir,
       DATABASE_URL: databaseUrl,
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -189,8 +195,11 @@ describe('SIGTERM on the real entry point', () => {
       const email = `sigterm-${randomBytes(4).toString('hex')}@example.test`;
       const password = 'sigterm password 123';
       const signUp = await post(graphqlUrl, print(SignUpDocument), { input: { email, password, name: 'Sig Term', organizationName: 'Sigterm Org' } });
-      const token = (signUp.body?.data?.signUp as { accessToken: string } | undefined)?.accessToken;
-      expect(token, signUp.raw).toBeTruthy();
+      expect(signUp.body?.errors, signUp.raw).toBeUndefined();
+      const mail = await lastMailTo({ outboxDir }, email);
+      const confirmed = await post(graphqlUrl, print(ConfirmSignUpDocument), { token: mail.token });
+      const token = (confirmed.body?.data?.confirmSignUp as { accessToken: string } | undefined)?.accessToken;
+      expect(token, confirmed.raw).toBeTruthy();
       const connections = () =>
         withSql(databaseUrl, async (c) => (await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [appName])).rows[0]!.n);
       expect(await connections(), 'its pool is open, and its connections carry PGAPPNAME').toBeGreaterThan(0);
@@ -232,6 +241,7 @@ describe('SIGTERM on the real entry point', () => {
       expect(titles.sort()).toEqual(answers.filter((o) => o.i % 3 === 2).map((o) => `In flight ${o.i}`).sort());
     } finally {
       if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+      await rm(outboxDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddCommentDocument, ArchiveDocumentDocument, DocumentDocument } from '../src/client/generated/graphql.js';
+import { AddCommentDocument, ArchiveDocumentDocument, DocumentDocument, InviteMemberDocument } from '../src/client/generated/graphql.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
@@ -46,18 +46,27 @@ let bIds: { what: string; value: string }[];
 let aDocs: string[] = [];
 let aUsers: string[] = [];
 let aEvent = '';
+let aInvitations: string[] = [];
+/** Each organization's pending invitations, made over the API in seed(). */
+const invitationsOf = new Map<string, string[]>();
 /** Values A's OWNER has itself sent by now: seeing them again in A's own audit trail is no leak. */
 const sent = new Set<string>();
 
 async function seed(app: TestApp): Promise<TestOrg> {
   const org = await createOrg(app, { roles: ['OWNER', 'ADMIN', 'MEMBER', 'MEMBER'], documents: 12 });
   const token = org.owner.token;
-  // The same shape for both: an archived document, a commented one and audit events (a read,
-  // an archive, a comment).
+  // The same shape for both: an archived document, a commented one, pending invitations and
+  // audit events (a read, an archive, a comment, the invitations).
   await gqlOk(app, ArchiveDocumentDocument, { id: org.documents[0]!.id }, { token });
   await gqlOk(app, AddCommentDocument, { documentId: org.documents[11]!.id, body: `comment of ${org.name}` }, { token });
   await gqlOk(app, DocumentDocument, { id: org.documents[1]!.id }, { token });
   await gqlOk(app, DocumentDocument, { id: org.documents[2]!.id }, { token });
+  const invitations: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const { inviteMember } = await gqlOk(app, InviteMemberDocument, { input: { email: `invitee-${i}-${org.id}@example.test`, role: 'MEMBER' } }, { token });
+    invitations.push(inviteMember.id);
+  }
+  invitationsOf.set(org.id, invitations);
   return org;
 }
 
@@ -84,12 +93,14 @@ beforeAll(async () => {
   aEvent = (aState.activity_event[0] as { id: string }).id;
   aDocs = a.documents.slice(3).map((d) => d.id);
   aUsers = a.users.filter((u) => u.role !== 'OWNER').map((u) => u.id);
+  aInvitations = [...invitationsOf.get(a.id)!];
   bIds = [
     { what: "B's organization id", value: b.id },
     ...b.users.map((u) => ({ what: `B's ${u.role} user id`, value: u.id })),
     { what: "B's archived document id", value: b.documents[0]!.id },
     { what: "B's document id", value: b.documents[5]!.id },
     { what: "B's activity event id", value: bEvent },
+    { what: "B's invitation id", value: invitationsOf.get(b.id)![0]! },
   ];
 });
 afterAll(() => app?.close());
@@ -98,11 +109,14 @@ afterAll(() => app?.close());
 function aValues(): { what: string; value: string }[] {
   const nextDoc = aDocs.shift() ?? a.documents[a.documents.length - 1]!.id;
   const nextUser = aUsers.shift() ?? a.users[a.users.length - 1]!.id;
+  const aAll = invitationsOf.get(a.id)!;
+  const nextInvitation = aInvitations.shift() ?? aAll[aAll.length - 1]!;
   return [
     { what: "A's organization id", value: a.id },
     { what: "A's member's user id", value: nextUser },
     { what: "A's document id", value: nextDoc },
     { what: "A's activity event id", value: aEvent },
+    { what: "A's invitation id", value: nextInvitation },
   ];
 }
 
@@ -142,6 +156,7 @@ describe('isolation sweep over the schema', () => {
         'Mutation.deleteDocument(id)',
         'Mutation.addComment(documentId)',
         'Mutation.removeMember(userId)',
+        'Mutation.revokeInvitation(id)',
         'Mutation.switchOrganization(organizationId)',
         'Mutation.login(input.organizationId)',
       ]),

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AddMemberDocument,
   CreateDocumentDocument,
   DocumentDocument,
   DocumentsDocument,
@@ -10,20 +8,17 @@ import {
 } from '../src/client/generated/graphql.js';
 import { startApp, type TestApp } from './support/app.js';
 import { documentRow, tenantRows } from './support/documents-helpers.js';
-import { createOrg, type TestOrg, type TestUser } from './support/factories.js';
+import { createOrg, type TestUser } from './support/factories.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
 
 let app: TestApp;
-let outsiders: TestOrg; // users that exist but belong to another organization
 
 const roles = ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER'] as const;
-const by = (org: TestOrg, role: string) => org.users.find((u) => u.role === role)!;
 const memberIds = async (token: string) => (await gqlOk(app, MembersDocument, {}, { token })).members.map((m) => m.user.id);
 const remove = (by: TestUser, userId: string) => gql(app, RemoveMemberDocument, { userId }, { token: by.token });
 
 beforeAll(async () => {
   app = await startApp();
-  outsiders = await createOrg(app, { roles: ['OWNER', 'MEMBER', 'MEMBER', 'MEMBER', 'MEMBER', 'MEMBER'] });
 });
 afterAll(() => app?.close());
 
@@ -40,39 +35,7 @@ describe('members', () => {
   });
 });
 
-describe('addMember', () => {
-  it('adds an existing user by email (case-insensitively), who can then act in the organization', async () => {
-    const org = await createOrg(app, { roles: [...roles] });
-    const newcomer = outsiders.users[1]!;
-    const res = await gqlOk(app, AddMemberDocument, { input: { email: ` ${newcomer.email.toUpperCase()} `, role: 'MEMBER' } }, { token: by(org, 'ADMIN').token });
-    expect(res.addMember).toEqual({ role: 'MEMBER', user: { id: newcomer.id, email: newcomer.email }, organization: { id: org.id } });
-    expect(await memberIds(org.owner.token)).toContain(newcomer.id);
-    // The default role is MEMBER.
-    const other = outsiders.users[2]!;
-    expect((await gqlOk(app, AddMemberDocument, { input: { email: other.email } }, { token: org.owner.token })).addMember.role).toBe('MEMBER');
-  });
-
-  it('refuses unknown emails, existing members, ADMINs granting OWNER and VIEWERs, storing nothing', async () => {
-    const org = await createOrg(app, { roles: [...roles] });
-    const before = await tenantRows(app, 'membership', org.id);
-    const cases = [
-      [org.owner, { email: `nobody-${randomUUID()}@example.test` }, 'NOT_FOUND'],
-      [org.owner, { email: by(org, 'VIEWER').email }, 'BAD_USER_INPUT'],
-      [org.owner, { email: 'not an email' }, 'BAD_USER_INPUT'],
-      [by(org, 'ADMIN'), { email: outsiders.users[3]!.email, role: 'OWNER' as const }, 'FORBIDDEN'],
-      [by(org, 'MEMBER'), { email: outsiders.users[3]!.email }, 'FORBIDDEN'],
-      [by(org, 'VIEWER'), { email: outsiders.users[3]!.email }, 'FORBIDDEN'],
-    ] as const;
-    for (const [caller, input, code] of cases) {
-      const res = await gql(app, AddMemberDocument, { input }, { token: caller.token });
-      expect([input, codes(res)]).toEqual([input, [code]]);
-    }
-    expect(await tenantRows(app, 'membership', org.id)).toEqual(before);
-    // Only an OWNER grants OWNER.
-    const res = await gqlOk(app, AddMemberDocument, { input: { email: outsiders.users[3]!.email, role: 'OWNER' } }, { token: org.owner.token });
-    expect(res.addMember.role).toBe('OWNER');
-  });
-});
+// Adding members: invitation.test.ts (inviteMember, acceptInvitation).
 
 describe('removeMember', () => {
   it('OWNER and ADMIN remove members; MEMBER and VIEWER cannot; an ADMIN cannot remove an OWNER', async () => {

@@ -6,7 +6,6 @@ import {
   CreateDocumentDocument,
   DocumentDocument,
   MeDocument,
-  SignUpDocument,
   SwitchOrganizationDocument,
 } from '../src/client/generated/graphql.js';
 import { loadConfig } from '../src/config/index.js';
@@ -18,12 +17,15 @@ import { TENANT_FILTER } from '../src/tenancy/tenant-filter.js';
 import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app.js';
 import { createTestDatabase, withSql } from './support/database.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
+import { signUpAndConfirm } from './support/mail.js';
 
 const ORG = randomUUID();
 let app: TestApp;
 
-const signUp = (email: string) =>
-  gqlOk(app, SignUpDocument, { input: { email, password: 'long enough password', name: email.split('@')[0]! } });
+/** signUp, then confirmSignUp with the emailed token (`signUp` in the answer, as the tests below read it). */
+const signUp = async (email: string) => ({
+  signUp: await signUpAndConfirm(app, { email, password: 'long enough password', name: email.split('@')[0]!, organizationName: 'Ignored here' }),
+});
 
 beforeAll(async () => {
   // DATABASE_URL points nowhere useful: CUSTOMER_DATABASE_URL must win in single-tenant mode.

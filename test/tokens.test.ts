@@ -200,6 +200,18 @@ describe('external identity provider (JWKS)', () => {
     await refused(await token(rsa1, { email: 'nobody@example.test', org_id: org.id }), 'unknown email');
   });
 
+  it('an email claim that is no plausible address (NUL, a lone surrogate, control characters, 10 kB, no @) is refused like an unknown one, never a server error', async () => {
+    const [local, domain] = org.owner.email.split('@') as [string, string];
+    const claims = [
+      `${local}\u0000@${domain}`,
+      `${local}\ud800@${domain}`,
+      `${local}\u0007@${domain}`,
+      `${'a'.repeat(10_000)}@${domain}`,
+      local,
+    ];
+    for (const email of claims) await refused(await token(rsa1, { email, org_id: org.id }), `email claim ${JSON.stringify(email.slice(0, 40))}`);
+  });
+
   it('control: a provider token with every claim right is accepted, so each refusal below is about the one thing changed', async () => {
     await works(await idpToken(rsa1, { email: org.owner.email, org_id: org.id }, { issuer: ISSUER, audience: AUDIENCE, expires: '5m' }), 'RS256, exp in 5 min');
   });

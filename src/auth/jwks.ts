@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { AppConfig } from '../config/index.js';
+import { isPlausibleEmail, normalizeEmail } from './email.js';
 import type { TokenClaims } from './tokens.js';
 
 export type ExternalVerifier = (token: string) => Promise<TokenClaims>;
@@ -19,10 +20,13 @@ export function createExternalVerifier(jwks: NonNullable<AppConfig['jwks']>): Ex
       audience: jwks.audience,
       requiredClaims: ['exp'],
     });
-    const email = payload[jwks.emailClaim];
+    const claim = payload[jwks.emailClaim];
     const org = payload[jwks.orgClaim];
+    // The same normalized form as every other way an email enters (src/auth/email.ts); a claim
+    // that is no plausible address (NUL, a lone surrogate, 10 kB) names nobody and never reaches a query.
+    const email = typeof claim === 'string' ? normalizeEmail(claim) : undefined;
     return {
-      email: typeof email === 'string' ? email.toLowerCase() : undefined,
+      email: email !== undefined && isPlausibleEmail(email) ? email : undefined,
       organizationId: typeof org === 'string' ? org : undefined,
     };
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { edgeEnvSchema } from './edge.js';
+import { mailEnvSchema } from './mail.js';
 import { rateLimitEnvSchema } from './rate-limit.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
@@ -50,8 +51,11 @@ export const envSchema = z.object({
   // GraphQL edge: MAX_QUERY_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_QUERY_COST, MAX_BODY_BYTES, CORS_ORIGINS.
   ...edgeEnvSchema,
 
-  // Rate limits and login throttling: RATE_LIMIT_*, LOGIN_*, REDIS_URL, REDIS_KEY_PREFIX, TRUST_PROXY.
+  // Rate limits and throttling: RATE_LIMIT_*, LOGIN_*, SIGNUP_*, INVITATIONS_*, REDIS_URL, REDIS_KEY_PREFIX, TRUST_PROXY.
   ...rateLimitEnvSchema,
+
+  // Outgoing mail: MAIL_FROM, SMTP_URL, MAIL_OUTBOX_DIR.
+  ...mailEnvSchema,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

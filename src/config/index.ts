@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
+import { mailConfig, type MailConfig } from './mail.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
@@ -44,6 +45,8 @@ export interface AppConfig {
   rateLimit: RateLimitConfig;
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client address (per-address limits). */
   trustProxy: boolean | string;
+  /** Outgoing mail: the sender and the transport (outbox files or SMTP; src/mail/). */
+  mail: MailConfig;
   jwks?: {
     url: string;
     issuer: string;
@@ -108,6 +111,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     generatedSecret = true;
   }
 
+  const mail = mailConfig(e, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
@@ -136,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     ...edgeConfig(e),
     ...rateLimitConfig(e),
+    mail,
     jwks: e.JWKS_URL
       ? {
           url: e.JWKS_URL,

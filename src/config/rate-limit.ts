@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 // Rate limits: the per-organization request budget, the per-address budget of anonymous
-// requests, login throttling, and where the counters live (src/rate-limit/).
+// requests, login and sign-up throttling, invitation emails, and where the counters live (src/rate-limit/).
 // Spread into envSchema (env-schema.ts); `.env.example` documents each variable.
 
 const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -61,6 +61,11 @@ export const rateLimitEnvSchema = {
   LOGIN_MAX_FAILURES_PER_EMAIL: count(1, 10_000, 5),
   LOGIN_MAX_FAILURES_PER_IP: count(1, 100_000, 20),
   LOGIN_FAILURE_WINDOW_SECONDS: count(1, 7 * 24 * 3600, 900),
+  SIGNUP_MAX_PER_IP: count(1, 100_000, 10),
+  SIGNUP_MAX_PER_EMAIL: count(1, 10_000, 3),
+  SIGNUP_WINDOW_SECONDS: count(1, 7 * 24 * 3600, 3600),
+  INVITATIONS_MAX_PER_ORGANIZATION: count(1, 100_000, 100),
+  INVITATIONS_WINDOW_SECONDS: count(1, 7 * 24 * 3600, 3600),
   REDIS_URL: redisUrl,
   REDIS_KEY_PREFIX: z.preprocess(
     blankAsUndefined,
@@ -86,6 +91,21 @@ export interface RateLimitConfig {
     maxFailuresPerIp: number;
     windowSeconds: number;
   };
+  /**
+   * Sign-ups (each hashes a password and sends an email), counted before the password is
+   * hashed, every attempt alike: per client address, and per email (the confirmations and
+   * "you already have an account" notices one address receives, taken and free alike).
+   */
+  signUp: {
+    maxPerIp: number;
+    maxPerEmail: number;
+    windowSeconds: number;
+  };
+  /** Invitation emails each organization may send per window (keyed by organization only: no other tenant moves it). */
+  invitations: {
+    maxPerOrganization: number;
+    windowSeconds: number;
+  };
   /** Counters in Redis (shared by every instance) when set; else in this process's memory. */
   redisUrl?: string;
   /** Prefix of every Redis key, so deployments (or test runs) can share one Redis. */
@@ -104,6 +124,8 @@ export function rateLimitConfig(e: RateLimitEnv): { rateLimit: RateLimitConfig; 
         maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
         windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
       },
+      signUp: { maxPerIp: e.SIGNUP_MAX_PER_IP, maxPerEmail: e.SIGNUP_MAX_PER_EMAIL, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
+      invitations: { maxPerOrganization: e.INVITATIONS_MAX_PER_ORGANIZATION, windowSeconds: e.INVITATIONS_WINDOW_SECONDS },
       redisUrl: e.REDIS_URL,
       keyPrefix: e.REDIS_KEY_PREFIX,
     },

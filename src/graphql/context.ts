@@ -4,7 +4,8 @@ import type { TokenClaims } from '../auth/tokens.js';
 import type { AppConfig } from '../config/index.js';
 import { User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
-import type { LoginThrottle } from '../rate-limit/index.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { InvitationThrottle, LoginThrottle, SignUpThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { openTenantSession, type TenantSession } from '../tenancy/tenant-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
@@ -37,19 +38,28 @@ export interface GraphQLContext {
   clientIp: string;
   /** Counts login attempts per email and address (src/rate-limit/). */
   loginThrottle: LoginThrottle;
+  /** Counts sign-ups per address and email, before the password is hashed (src/rate-limit/). */
+  signUpThrottle: SignUpThrottle;
+  /** Counts invitation emails per organization (src/rate-limit/). */
+  invitationThrottle: InvitationThrottle;
+  /** Sends sign-up and invitation emails in the background (src/mail/). */
+  mailer: Mailer;
 }
 
-export interface ContextDeps {
+/** What every request's context shares: the services built once by createServer. */
+export type SharedServices = Pick<GraphQLContext, 'loginThrottle' | 'signUpThrottle' | 'invitationThrottle' | 'mailer'>;
+
+export interface ContextDeps extends SharedServices {
   config: AppConfig;
   orm: Orm;
   authenticate: Authenticator;
-  loginThrottle: LoginThrottle;
 }
 
 export async function buildContext(deps: ContextDeps, request: FastifyRequest): Promise<GraphQLContext> {
   const { config, orm } = deps;
   const claims = await deps.authenticate(request.headers.authorization);
-  const base = { requestId: request.id, config, orm, log: request.log, clientIp: request.ip, loginThrottle: deps.loginThrottle };
+  const { loginThrottle, signUpThrottle, invitationThrottle, mailer } = deps;
+  const base = { requestId: request.id, config, orm, log: request.log, clientIp: request.ip, loginThrottle, signUpThrottle, invitationThrottle, mailer };
 
   // Without a tenant the EntityManager has no scope: it reads users and organizations only.
   const unscoped = () => orm.em.fork() as TenantEntityManager;
@@ -83,7 +93,7 @@ async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Prom
 }
 
 function withEm(
-  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'log' | 'clientIp' | 'loginThrottle'>,
+  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'log' | 'clientIp'> & SharedServices,
   userId: string | null,
   tenant: Tenant | null,
   em: TenantEntityManager,

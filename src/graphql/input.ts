@@ -1,3 +1,4 @@
+import { isPlausibleEmail, normalizeEmail } from '../auth/email.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { badInput } from './errors.js';
 
@@ -23,8 +24,14 @@ export function line(value: string, field: string, limits: { min?: number; max: 
   return text(trimmed, field, limits);
 }
 
+/**
+ * An email address as entered: normalized (NFC, case-folded: see normalizeEmail), then checked
+ * by isPlausibleEmail (shape `local@domain.tld`, at most 254 characters, no whitespace, control
+ * characters or lone surrogates).
+ * Throws BAD_USER_INPUT ("Invalid email address.") otherwise; returns the normalized form.
+ */
 export function email(value: string): string {
-  const v = value.trim().toLowerCase();
-  if (v.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || CONTROL.test(v)) throw badInput('Invalid email address.');
+  const v = normalizeEmail(value);
+  if (!isPlausibleEmail(v)) throw badInput('Invalid email address.');
   return v;
 }

@@ -10,4 +10,5 @@ export const typeEntities: Record<string, string> = {
   Document: 'Document',
   ActivityEvent: 'ActivityEvent',
   Comment: 'Comment',
+  Invitation: 'Invitation',
 };

@@ -4,15 +4,23 @@ import type { RateLimitConfig } from '../config/rate-limit.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { rateLimitPlugin } from './graphql-plugin.js';
 import { createRateLimitStore, type RateLimitStore } from './limiter.js';
+import { createInvitationThrottle, type InvitationThrottle } from './invitation-throttle.js';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
+import { createSignUpThrottle, type SignUpThrottle } from './sign-up-throttle.js';
 
+export type { InvitationThrottle } from './invitation-throttle.js';
 export type { LoginThrottle } from './login-throttle.js';
+export type { SignUpThrottle } from './sign-up-throttle.js';
 
 export interface RateLimits {
   store: RateLimitStore;
   /** The per-organization / per-address request budget; empty when RATE_LIMIT_ENABLED=false. */
   plugins: ApolloServerPlugin<GraphQLContext>[];
   loginThrottle: LoginThrottle;
+  /** Per address and per email, before the password is hashed (always on, like login throttling). */
+  signUpThrottle: SignUpThrottle;
+  /** Invitation emails per organization (always on). */
+  invitationThrottle: InvitationThrottle;
   close(): Promise<void>;
 }
 
@@ -32,5 +40,12 @@ export async function createRateLimits(config: RateLimitConfig, logger: Logger):
         }),
       ]
     : [];
-  return { store, plugins, loginThrottle: createLoginThrottle(store, config.login), close: () => store.close() };
+  return {
+    store,
+    plugins,
+    loginThrottle: createLoginThrottle(store, config.login),
+    signUpThrottle: createSignUpThrottle(store, config.signUp),
+    invitationThrottle: createInvitationThrottle(store, config.invitations),
+    close: () => store.close(),
+  };
 }

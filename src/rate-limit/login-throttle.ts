@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { RateLimitConfig } from '../config/rate-limit.js';
 import { addressKey } from './client-address.js';
+import { emailKey } from './email-key.js';
 import { RateLimitedError } from './errors.js';
 import type { Limiter, RateLimitStore } from './limiter.js';
 
@@ -18,9 +18,6 @@ export interface LoginThrottle {
    */
   begin(email: string, clientIp: string): Promise<LoginAttempt>;
 }
-
-/** Emails are counted by a hash: the counter store (Redis) never holds an address book. */
-const emailKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
 
 export function createLoginThrottle(store: RateLimitStore, config: RateLimitConfig['login']): LoginThrottle {
   const perEmail: Limiter = store.limiter('login-email', config.maxFailuresPerEmail, config.windowSeconds);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
@@ -19,6 +22,8 @@ export interface TestApp {
   /** The ORM the server uses: its connections run as the row-level-security role. */
   serving: Orm;
   server: FastifyInstance;
+  /** Where the server's outbox writes its emails (a fresh directory; see support/mail.ts). */
+  outboxDir: string;
   close(): Promise<void>;
 }
 
@@ -33,12 +38,19 @@ export async function startApp(
   opts: { logStream?: pino.DestinationStream } = {},
 ): Promise<TestApp> {
   const dbUrl = databaseUrl ?? (await createTestDatabase());
+  const outboxDir = await mkdtemp(join(tmpdir(), 'tenantql-outbox-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: dbUrl,
     SEED_DEMO_DATA: 'false',
+    MAIL_OUTBOX_DIR: outboxDir,
+    // Every test file signs up and signs in from 127.0.0.1 (each sign-up or sign-in costs 100
+    // points of the address's budget): the sign-up limits and the budgets are tested on their own.
+    RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
+    SIGNUP_MAX_PER_IP: '100000',
+    SIGNUP_MAX_PER_EMAIL: '10000',
     ...env,
   });
   const logger = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
@@ -55,10 +67,12 @@ export async function startApp(
     orm,
     serving,
     server,
+    outboxDir,
     close: async () => {
       await server.close();
       await serving.close();
       await orm.close();
+      await rm(outboxDir, { recursive: true, force: true });
     },
   };
 }

@@ -7,7 +7,7 @@ export const User = defineEntity({
   tableName: 'user',
   properties: (p) => ({
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    /** Stored lower-cased so uniqueness is case-insensitive. */
+    /** Stored normalized (src/auth/email.ts: NFC, case-folded), so uniqueness holds for every spelling of an address. */
     email: p.text().unique('user_email_key'),
     name: p.text(),
     passwordHash: p.text().hidden(),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../../config/index.js';
 import { hashPassword } from '../../auth/password.js';
+import { randomSuffix, slugify } from '../../modules/viewer/slug.js';
 import { forkForSystem } from '../../tenancy/tenant-entity-manager.js';
 import { Comment, Document, Membership, Organization, User, type Role } from '../entities/index.js';
 import type { Orm } from '../orm.js';
@@ -54,8 +55,10 @@ export async function seedDemoData(orm: Orm, config: AppConfig): Promise<void> {
     const [welcome] = docs(org, alice, ['Welcome', 'Roadmap', 'Meeting notes']);
     comments(welcome!, [[bob, 'Glad to be here.'], [alice, 'Welcome, Bob.']]);
   } else {
-    const acme = em.create(Organization, { id: randomUUID(), name: 'Acme Corp', slug: 'acme' });
-    const globex = em.create(Organization, { id: randomUUID(), name: 'Globex', slug: 'globex' });
+    // Slugs as sign-up makes them: always with a random suffix (modules/viewer/slug.ts).
+    const organization = (name: string) => em.create(Organization, { id: randomUUID(), name, slug: `${slugify(name)}-${randomSuffix()}` });
+    const acme = organization('Acme Corp');
+    const globex = organization('Globex');
     member(acme, alice, 'OWNER');
     member(acme, carol, 'VIEWER');
     member(globex, bob, 'OWNER');

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel } from '../../db/entities/index.js';
+import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel, Invitation as InvitationModel } from '../../db/entities/index.js';
 import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, CommentRecord as CommentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -46,11 +46,6 @@ export type ActivityEventEdge = {
   __typename?: 'ActivityEventEdge';
   cursor: Scalars['String']['output'];
   node: ActivityEvent;
-};
-
-export type AddMemberInput = {
-  email: Scalars['String']['input'];
-  role?: Role;
 };
 
 export type AuthPayload = {
@@ -116,6 +111,23 @@ export type DocumentFilter = {
   titleContains?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type Invitation = {
+  __typename?: 'Invitation';
+  createdAt: Scalars['DateTime']['output'];
+  /** The invited address, normalized (Unicode NFC, case-folded). */
+  email: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Null once the inviter has left the organization. */
+  invitedBy?: Maybe<User>;
+  role: Role;
+};
+
+export type InviteMemberInput = {
+  email: Scalars['String']['input'];
+  role?: Role;
+};
+
 export type LoginInput = {
   email: Scalars['String']['input'];
   organizationId?: InputMaybe<Scalars['ID']['input']>;
@@ -132,31 +144,59 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Join the organization an invitation is for, as the role it names, and get a token acting in it.
+   * Needs a signed-in user whose email is the invited one (someone without an account signs up
+   * first, without an organization). BAD_USER_INPUT for an unknown, used, revoked or expired token;
+   * FORBIDDEN when signed in with another email.
+   */
+  acceptInvitation: AuthPayload;
   /** MEMBER or above. Comment on a document of the active organization; NOT_FOUND for unknown and other organizations' document ids alike. */
   addComment: Comment;
-  /** Add an existing user (by email) to the active organization. OWNER or ADMIN; only an OWNER grants OWNER. */
-  addMember: Membership;
   /** MEMBER or above. Hides the document from `documents` unless `includeArchived`. */
   archiveDocument: Document;
+  /**
+   * Create the account from the token mailed by `signUp`, and sign in. Multi-tenant: also creates the
+   * organization asked for, with you as OWNER (or none: join one later through an invitation).
+   * Single-tenant: you join the instance's organization (the first user becomes OWNER, later ones MEMBER).
+   * BAD_USER_INPUT for an unknown, used or expired token.
+   */
+  confirmSignUp: AuthPayload;
   /** MEMBER or above. */
   createDocument: Document;
   /** ADMIN or above, or the document's author. Returns the deleted id. */
   deleteDocument: Scalars['ID']['output'];
+  /**
+   * Invite an email address into the active organization: an email with a token for
+   * `acceptInvitation` (valid 7 days, once) goes to it. The answer is the same whether or not the
+   * address has an account. A new invitation replaces a pending one to the same address.
+   * OWNER or ADMIN; only an OWNER invites an OWNER. Limited per organization (RATE_LIMITED).
+   */
+  inviteMember: Invitation;
   /** Exchange email and password for a token; `organizationId` picks the active organization (default: your oldest membership). */
   login: AuthPayload;
   /** Remove a member. OWNER or ADMIN (an ADMIN cannot remove an OWNER); anyone may remove themselves. The last OWNER stays. */
   removeMember: Scalars['ID']['output'];
   /** MEMBER or above. */
   restoreDocument: Document;
+  /** Withdraw a pending invitation; its token stops working. OWNER or ADMIN (an OWNER for an OWNER's invitation). Returns its id. */
+  revokeInvitation: Scalars['ID']['output'];
   /**
-   * Create an account. Multi-tenant: also creates `organizationName` with you as OWNER.
-   * Single-tenant: you join the instance's organization (the first user becomes OWNER, later ones MEMBER).
+   * Ask for an account: an email goes to the address, with a token for `confirmSignUp` (valid 24 hours,
+   * once), or, when the address already has an account, a note saying so. The answer is the same either
+   * way, so it tells nobody whether an address has an account. Limited per client address and per email
+   * (RATE_LIMITED).
    */
-  signUp: AuthPayload;
+  signUp: SignUpPayload;
   /** A new token for another organization you belong to. Not available in single-tenant mode. */
   switchOrganization: AuthPayload;
   /** MEMBER or above. Fields left out stay as they are; `body: null` clears the body. */
   updateDocument: Document;
+};
+
+
+export type MutationAcceptInvitationArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -166,13 +206,13 @@ export type MutationAddCommentArgs = {
 };
 
 
-export type MutationAddMemberArgs = {
-  input: AddMemberInput;
+export type MutationArchiveDocumentArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
-export type MutationArchiveDocumentArgs = {
-  id: Scalars['ID']['input'];
+export type MutationConfirmSignUpArgs = {
+  token: Scalars['String']['input'];
 };
 
 
@@ -183,6 +223,11 @@ export type MutationCreateDocumentArgs = {
 
 export type MutationDeleteDocumentArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationInviteMemberArgs = {
+  input: InviteMemberInput;
 };
 
 
@@ -197,6 +242,11 @@ export type MutationRemoveMemberArgs = {
 
 
 export type MutationRestoreDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeInvitationArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -239,6 +289,8 @@ export type Query = {
   document?: Maybe<Document>;
   /** Documents of the active organization, newest first. `first` is 1 to 100. */
   documents: DocumentConnection;
+  /** Pending invitations of the active organization (not accepted, revoked or expired), newest first. OWNER or ADMIN. */
+  invitations: Array<Invitation>;
   /** The signed-in user, the active organization and every organization they belong to. Needs a token. */
   me: Viewer;
   /** Members of the active organization, oldest first. */
@@ -272,12 +324,20 @@ export type Role =
   | 'VIEWER';
 
 export type SignUpInput = {
+  /** Stored and compared in one normalized form (Unicode NFC, case-folded). */
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
-  /** Required in multi-tenant mode; ignored in single-tenant mode. */
+  /** Multi-tenant: the organization to create, with you as OWNER; leave it out for an account without one (e.g. to accept an invitation). Ignored in single-tenant mode. */
   organizationName?: InputMaybe<Scalars['String']['input']>;
   /** At least 10 characters. */
   password: Scalars['String']['input'];
+};
+
+/** The same for every address, taken or free. */
+export type SignUpPayload = {
+  __typename?: 'SignUpPayload';
+  /** What to do next: confirm with the token mailed to the address. */
+  message: Scalars['String']['output'];
 };
 
 export type UpdateDocumentInput = {
@@ -385,7 +445,6 @@ export type ResolversTypes = {
   ActivityEvent: ResolverTypeWrapper<ActivityEventModel>;
   ActivityEventConnection: ResolverTypeWrapper<Omit<ActivityEventConnection, 'edges'> & { edges: Array<ResolversTypes['ActivityEventEdge']> }>;
   ActivityEventEdge: ResolverTypeWrapper<Omit<ActivityEventEdge, 'node'> & { node: ResolversTypes['ActivityEvent'] }>;
-  AddMemberInput: AddMemberInput;
   AuthPayload: ResolverTypeWrapper<AuthPayloadModelModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Comment: ResolverTypeWrapper<CommentRecordModel>;
@@ -397,6 +456,8 @@ export type ResolversTypes = {
   DocumentFilter: DocumentFilter;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Invitation: ResolverTypeWrapper<InvitationModel>;
+  InviteMemberInput: InviteMemberInput;
   LoginInput: LoginInput;
   Membership: ResolverTypeWrapper<MembershipModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -405,6 +466,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   SignUpInput: SignUpInput;
+  SignUpPayload: ResolverTypeWrapper<SignUpPayload>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   UpdateDocumentInput: UpdateDocumentInput;
   User: ResolverTypeWrapper<UserRecordModel>;
@@ -417,7 +479,6 @@ export type ResolversParentTypes = {
   ActivityEvent: ActivityEventModel;
   ActivityEventConnection: Omit<ActivityEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['ActivityEventEdge']> };
   ActivityEventEdge: Omit<ActivityEventEdge, 'node'> & { node: ResolversParentTypes['ActivityEvent'] };
-  AddMemberInput: AddMemberInput;
   AuthPayload: AuthPayloadModelModel;
   Boolean: Scalars['Boolean']['output'];
   Comment: CommentRecordModel;
@@ -429,6 +490,8 @@ export type ResolversParentTypes = {
   DocumentFilter: DocumentFilter;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Invitation: InvitationModel;
+  InviteMemberInput: InviteMemberInput;
   LoginInput: LoginInput;
   Membership: MembershipModel;
   Mutation: Record<PropertyKey, never>;
@@ -436,6 +499,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
   SignUpInput: SignUpInput;
+  SignUpPayload: SignUpPayload;
   String: Scalars['String']['output'];
   UpdateDocumentInput: UpdateDocumentInput;
   User: UserRecordModel;
@@ -519,6 +583,15 @@ export type DocumentEdgeResolvers<ContextType = GraphQLContext, ParentType exten
   node?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
 };
 
+export type InvitationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+};
+
 export type MembershipResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
@@ -527,15 +600,18 @@ export type MembershipResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'token'>>;
   addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body' | 'documentId'>>;
-  addMember?: Resolver<ResolversTypes['Membership'], ParentType, ContextType, RequireFields<MutationAddMemberArgs, 'input'>>;
   archiveDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationArchiveDocumentArgs, 'id'>>;
+  confirmSignUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationConfirmSignUpArgs, 'token'>>;
   createDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationCreateDocumentArgs, 'input'>>;
   deleteDocument?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteDocumentArgs, 'id'>>;
+  inviteMember?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   removeMember?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'userId'>>;
   restoreDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationRestoreDocumentArgs, 'id'>>;
-  signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  revokeInvitation?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'id'>>;
+  signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   switchOrganization?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSwitchOrganizationArgs, 'organizationId'>>;
   updateDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationUpdateDocumentArgs, 'id' | 'input'>>;
 };
@@ -556,9 +632,14 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   activity?: Resolver<ResolversTypes['ActivityEventConnection'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'first'>>;
   document?: Resolver<Maybe<ResolversTypes['Document']>, ParentType, ContextType, RequireFields<QueryDocumentArgs, 'id'>>;
   documents?: Resolver<ResolversTypes['DocumentConnection'], ParentType, ContextType, RequireFields<QueryDocumentsArgs, 'first'>>;
+  invitations?: Resolver<Array<ResolversTypes['Invitation']>, ParentType, ContextType>;
   me?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   members?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+};
+
+export type SignUpPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignUpPayload'] = ResolversParentTypes['SignUpPayload']> = {
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
@@ -590,11 +671,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  Invitation?: InvitationResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SignUpPayload?: SignUpPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   ViewerMembership?: ViewerMembershipResolvers<ContextType>;

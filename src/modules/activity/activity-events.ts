@@ -12,7 +12,10 @@ export interface ActivityTarget {
   id?: string | null;
 }
 
-function event(scope: RequestScope, action: string, target?: ActivityTarget) {
+/** Who acted, where, in which request: a RequestScope, or a caller who is not a member yet (acceptInvitation). */
+export type Actor = Pick<RequestScope, 'organizationId' | 'userId' | 'requestId'>;
+
+function event(scope: Actor, action: string, target?: ActivityTarget) {
   return {
     id: randomUUID(),
     organizationId: scope.organizationId,
@@ -26,7 +29,7 @@ function event(scope: RequestScope, action: string, target?: ActivityTarget) {
 }
 
 /** Adds an event to `em`'s unit of work: it commits (or rolls back) with the change it records. */
-export function recordActivity(em: TenantEntityManager, scope: RequestScope, action: string, target?: ActivityTarget): void {
+export function recordActivity(em: TenantEntityManager, scope: Actor, action: string, target?: ActivityTarget): void {
   em.create(ActivityEvent, event(scope, action, target));
 }
 

@@ -5,7 +5,7 @@ import { requireRoleAudited } from '../audited.js';
 
 // The trail's writers live in activity-events.ts (audited.ts uses them); re-exported for the
 // services that record reads.
-export { appendActivity, recordActivity, recordDenied, type ActivityTarget } from './activity-events.js';
+export { appendActivity, recordActivity, recordDenied, type ActivityTarget, type Actor } from './activity-events.js';
 
 /** The organization's audit trail, newest first. ADMIN or above; a lower role's attempt is itself recorded (`activity.read.denied`). */
 export async function listActivity(scope: RequestScope, first: number | null | undefined, after: string | null | undefined) {

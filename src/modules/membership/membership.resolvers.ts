@@ -1,13 +1,12 @@
 import type { Resolvers } from '../../graphql/generated/resolvers.js';
 import { scopeOf } from '../../tenancy/request-scope.js';
-import { addMember, listMembers, removeMember } from './membership.service.js';
+import { listMembers, removeMember } from './membership.service.js';
 
 export const membershipResolvers: Resolvers = {
   Query: {
     members: (_, __, ctx) => listMembers(scopeOf(ctx)),
   },
   Mutation: {
-    addMember: (_, { input }, ctx) => addMember(scopeOf(ctx), { email: input.email, role: input.role ?? 'MEMBER' }),
     removeMember: (_, { userId }, ctx) => removeMember(scopeOf(ctx), userId),
   },
   Membership: {

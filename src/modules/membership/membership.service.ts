@@ -1,27 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
-import { Membership, User, type Role } from '../../db/entities/index.js';
+import { Membership } from '../../db/entities/index.js';
 import { assertRole } from '../../auth/roles.js';
 import { badInput, notFound } from '../../graphql/errors.js';
-import { email as parseEmail, parseId } from '../../graphql/input.js';
+import { parseId } from '../../graphql/input.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
 import { audited } from '../audited.js';
 
 export function listMembers(scope: RequestScope) {
   return scope.em.find(Membership, {}, { orderBy: { createdAt: 'asc', userId: 'asc' } });
-}
-
-export async function addMember(scope: RequestScope, input: { email: string; role: Role }) {
-  const email = parseEmail(input.email);
-  const requires = input.role === 'OWNER' ? 'OWNER' : 'ADMIN';
-  const describe = input.role === 'OWNER' ? 'Granting OWNER' : 'Adding members';
-  const action = { action: 'member.add', target: { type: 'User' }, requires, describe, targetId: (m: Membership) => m.userId } as const;
-  return audited(scope, action, async (em) => {
-    // Users are global (not tenant data): any member's email can be looked up here.
-    const user = await em.findOne(User, { email });
-    if (!user) throw notFound('User');
-    if (await em.findOne(Membership, { userId: user.id })) throw badInput('This user is already a member.');
-    return em.create(Membership, { organizationId: scope.organizationId, userId: user.id, role: input.role });
-  });
 }
 
 export async function removeMember(scope: RequestScope, rawUserId: string): Promise<string> {

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../graphql/generated/resolvers.js';
+import { confirmSignUp, signUp } from './sign-up.service.js';
 import * as viewer from './viewer.service.js';
 
 export const viewerResolvers: Resolvers = {
@@ -6,7 +7,8 @@ export const viewerResolvers: Resolvers = {
     me: (_, __, ctx) => viewer.me(ctx),
   },
   Mutation: {
-    signUp: (_, { input }, ctx) => viewer.signUp(ctx, input),
+    signUp: (_, { input }, ctx) => signUp(ctx, input),
+    confirmSignUp: (_, { token }, ctx) => confirmSignUp(ctx, token),
     login: (_, { input }, ctx) => viewer.login(ctx, input),
     switchOrganization: (_, { organizationId }, ctx) => viewer.switchOrganization(ctx, organizationId),
   },

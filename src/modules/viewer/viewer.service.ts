@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Membership, Organization, User, type Role } from '../../db/entities/index.js';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
-import { issueToken } from '../../auth/tokens.js';
+import { Membership, Organization, User } from '../../db/entities/index.js';
+import { MAX_EMAIL_LENGTH, normalizeEmail } from '../../auth/email.js';
+import { MAX_PASSWORD_LENGTH, verifyPassword } from '../../auth/password.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
-import { email as parseEmail, line, parseId, text } from '../../graphql/input.js';
+import { parseId } from '../../graphql/input.js';
 import type { AuthPayloadModel, ViewerMembershipModel, ViewerModel } from '../../graphql/models.js';
 import { inSession } from '../../tenancy/rls-session.js';
-import { forkForTenant, forkForUser, type TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
-import { slugFor } from './slug.js';
+import { forkForUser, type TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
+import { authPayload } from './auth-payload.js';
 
 type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'tenant' | 'em'>;
 
@@ -33,61 +31,13 @@ export async function viewerMemberships(ctx: Ctx, userId: string): Promise<Viewe
   return rows.map(({ organizationId, role }) => ({ organizationId, role }));
 }
 
-async function payload(ctx: Ctx, user: User, organization: Organization | null, role: Role | null): Promise<AuthPayloadModel> {
-  const singleTenant = ctx.config.mode === 'single_tenant';
-  const token = await issueToken(ctx.config.jwt, { userId: user.id, organizationId: singleTenant ? null : organization?.id, role });
-  return { ...token, user, organization };
-}
-
-export interface SignUpInput {
-  email: string;
-  password: string;
-  name: string;
-  organizationName?: string | null;
-}
-
-export async function signUp(ctx: Ctx, input: SignUpInput): Promise<AuthPayloadModel> {
-  const email = parseEmail(input.email);
-  const name = line(input.name, 'name', { min: 1, max: 100 });
-  const password = text(input.password, 'password', { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH });
-  const singleTenant = ctx.config.mode === 'single_tenant';
-  const orgName = singleTenant ? null : line(input.organizationName ?? '', 'organizationName', { min: 1, max: 100 });
-  const passwordHash = await hashPassword(password);
-
-  // Sign-up acts in the organization it creates (or joins), as that organization's new member.
-  const organizationId = singleTenant ? ctx.config.defaultOrganizationId! : randomUUID();
-  const userId = randomUUID();
-  try {
-    return await inSession(forkForTenant(ctx.orm.em, organizationId), { organizationId, userId }, async (tx) => {
-      if (await tx.findOne(User, { email }, { fields: ['id'] })) throw badInput('An account with this email already exists.');
-      const user = tx.create(User, { id: userId, email, name, passwordHash });
-      let organization: Organization;
-      let role: Role;
-      if (singleTenant) {
-        // Lock the organization so two first sign-ups cannot both become OWNER.
-        organization = await tx.findOneOrFail(Organization, ctx.config.defaultOrganizationId!, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        role = (await tx.count(Membership, {})) === 0 ? 'OWNER' : 'MEMBER';
-      } else {
-        organization = tx.create(Organization, { id: organizationId, name: orgName!, slug: await slugFor(tx, orgName!) });
-        role = 'OWNER';
-      }
-      tx.create(Membership, { organizationId: organization.id, userId: user.id, role });
-      await tx.flush();
-      return payload(ctx, user, organization, role);
-    });
-  } catch (err) {
-    if (err instanceof UniqueConstraintViolationException) throw badInput('An account with this email already exists.');
-    throw err;
-  }
-}
-
 export async function login(ctx: Ctx & Pick<GraphQLContext, 'clientIp' | 'loginThrottle'>, input: { email: string; password: string; organizationId?: string | null }): Promise<AuthPayloadModel> {
   const em = ctx.orm.em.fork(); // users and organizations only: not tenant-owned
-  const email = input.email.trim().toLowerCase();
+  const email = normalizeEmail(input.email);
   // Counted before the password is checked; refused (RATE_LIMITED) while the email or address is locked out.
   const attempt = await ctx.loginThrottle.begin(email, ctx.clientIp);
   // Oversized input is refused before argon2 spends time on it, with the same answer as a wrong password.
-  const plausible = email.length <= 254 && input.password.length <= MAX_PASSWORD_LENGTH;
+  const plausible = email.length <= MAX_EMAIL_LENGTH && input.password.length <= MAX_PASSWORD_LENGTH;
   const user = plausible ? await em.findOne(User, { email }) : null;
   const valid = plausible && (await verifyPassword(user?.passwordHash, input.password));
   if (!valid || !user) throw unauthenticated('Invalid email or password.');
@@ -100,7 +50,7 @@ export async function login(ctx: Ctx & Pick<GraphQLContext, 'clientIp' | 'loginT
   );
   if (wanted && !membership) throw forbidden('You are not a member of this organization.');
   const organization = membership ? await em.findOneOrFail(Organization, membership.organizationId) : null;
-  return payload(ctx, user, organization, membership?.role ?? null);
+  return authPayload(ctx, user, organization, membership?.role ?? null);
 }
 
 export async function switchOrganization(ctx: Ctx, rawOrganizationId: string): Promise<AuthPayloadModel> {
@@ -111,5 +61,5 @@ export async function switchOrganization(ctx: Ctx, rawOrganizationId: string): P
   const membership = await withOwnMemberships(ctx, ctx.userId, (own) => own.findOne(Membership, { organizationId }));
   if (!membership) throw forbidden('You are not a member of this organization.');
   const [user, organization] = await Promise.all([em.findOneOrFail(User, ctx.userId), em.findOneOrFail(Organization, organizationId)]);
-  return payload(ctx, user, organization, membership.role);
+  return authPayload(ctx, user, organization, membership.role);
 }

@@ -1,0 +1,66 @@
+import { LockMode } from '@mikro-orm/core';
+import { hashSecret } from '../../auth/one-time-token.js';
+import { Invitation, Membership, Organization, User } from '../../db/entities/index.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { AppError, badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
+import type { AuthPayloadModel } from '../../graphql/models.js';
+import { checkDeferredConstraints, inSession } from '../../tenancy/rls-session.js';
+import { forkForTenant } from '../../tenancy/tenant-entity-manager.js';
+import { recordActivity, type Actor } from '../activity/activity.service.js';
+import { authPayload } from '../viewer/auth-payload.js';
+import { parseInvitationToken } from './invitation-token.js';
+import { isPending } from './invitation.service.js';
+
+type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'requestId'>;
+
+const invalidToken = () => badInput('This invitation token is invalid, used, revoked or expired: ask for a new invitation.');
+
+/**
+ * The signed-in user joins the organization the token names, as the invited role, and gets a
+ * token acting in it (AuthPayload). Runs in that organization's own tenant session (row-level
+ * security set to it, the new member as user), never with a system scope: the invitation is
+ * found by its token's hash under the tenant filter and the policy. The membership, the
+ * invitation's acceptance and the `invitation.accept` event commit together.
+ * UNAUTHENTICATED without a token; BAD_USER_INPUT for a malformed, unknown, used, revoked or
+ * expired token (one message for all: a forged organization id answers like a wrong secret) or
+ * a user who is a member already; FORBIDDEN when the user's normalized email is not the invited
+ * one (recorded as `invitation.accept.denied`: only a real token gets that far).
+ */
+export async function acceptInvitation(ctx: Ctx, token: string): Promise<AuthPayloadModel> {
+  if (!ctx.userId) throw unauthenticated();
+  const parsed = parseInvitationToken(token);
+  if (!parsed) throw invalidToken();
+  const actor: Actor = { organizationId: parsed.organizationId, userId: ctx.userId, requestId: ctx.requestId };
+  const session = { organizationId: parsed.organizationId, userId: ctx.userId };
+  let refused: string | undefined;
+  try {
+    return await inSession(forkForTenant(ctx.orm.em, parsed.organizationId), session, async (tx) => {
+      const invitation = await tx.findOne(Invitation, { tokenHash: hashSecret(parsed.secret) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!invitation || !isPending(invitation)) throw invalidToken();
+      const user = await tx.findOneOrFail(User, ctx.userId!);
+      if (user.email !== invitation.email) {
+        refused = invitation.id;
+        throw forbidden('This invitation was sent to another email address: sign in with that one.');
+      }
+      if (await tx.findOne(Membership, { userId: user.id })) throw badInput('You are a member of this organization already.');
+
+      tx.create(Membership, { organizationId: parsed.organizationId, userId: user.id, role: invitation.role });
+      invitation.acceptedAt = new Date();
+      invitation.acceptedById = user.id;
+      recordActivity(tx, actor, 'invitation.accept', { type: 'Invitation', id: invitation.id });
+      await tx.flush();
+      await checkDeferredConstraints(tx);
+      const organization = await tx.findOneOrFail(Organization, parsed.organizationId);
+      return authPayload(ctx, user, organization, invitation.role);
+    });
+  } catch (err) {
+    if (refused && err instanceof AppError && err.extensions.code === 'FORBIDDEN') {
+      // Its own transaction: the one refused in rolled back.
+      await inSession(forkForTenant(ctx.orm.em, parsed.organizationId), session, async (tx) => {
+        recordActivity(tx, actor, 'invitation.accept.denied', { type: 'Invitation', id: refused });
+        await tx.flush();
+      });
+    }
+    throw err;
+  }
+}
