@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import type { TestApp } from './app.js';
@@ -55,4 +56,21 @@ export const codes = (res: GraphQLResponse<unknown>) => (res.errors ?? []).map((
 export async function postRaw(app: Pick<TestApp, 'graphqlUrl'>, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(app.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: res.status, raw: await res.text(), headers: res.headers };
+}
+
+/**
+ * A browser's GET of /graphql gets a JSON error (HTTP 400, BAD_REQUEST), not a page: with and
+ * without Apollo's preflight header, for the accept headers browsers send.
+ */
+export async function expectNoPlayground(app: Pick<TestApp, 'graphqlUrl'>): Promise<void> {
+  const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+  const requests: Record<string, string>[] = [{ accept: 'text/html' }, { accept: browser }, { accept: browser, 'apollo-require-preflight': 'true' }];
+  for (const headers of requests) {
+    const res = await fetch(app.graphqlUrl, { headers });
+    const body = await res.text();
+    expect(res.status, body).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(body).not.toMatch(/<html/i);
+    expect((JSON.parse(body) as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['BAD_REQUEST']);
+  }
 }
