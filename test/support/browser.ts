@@ -82,3 +82,14 @@ export async function openBrowser(opts: { width?: number; height?: number } = {}
     },
   };
 }
+
+/** Runs `step`; if it throws, the error also lists what the browser saw meanwhile. */
+export async function explainedBy<T>(findings: BrowserFindings, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    error.message += `\nwhat the browser saw: ${JSON.stringify(findings, null, 2)}`;
+    throw error;
+  }
+}
