@@ -16,12 +16,14 @@ import { PLAYGROUND_CSP, PLAYGROUND_PATH, RURU_PATH } from './page.js';
  * Register after the error handler, so these routes use it.
  */
 export function registerPlaygroundRoutes(app: FastifyInstance): void {
+  // One page load fetches some 30 files: their request lines would drown the log at info.
+  const quiet = { logLevel: 'warn' as const };
   const own = (body: string, type: string) => (_request: unknown, reply: FastifyReply) =>
     reply.header('content-type', type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body);
-  app.get(`${PLAYGROUND_PATH}start.js`, own(START_SCRIPT, 'text/javascript; charset=utf-8'));
-  app.get(`${PLAYGROUND_PATH}start.css`, own(START_STYLES, 'text/css; charset=utf-8'));
+  app.get(`${PLAYGROUND_PATH}start.js`, quiet, own(START_SCRIPT, 'text/javascript; charset=utf-8'));
+  app.get(`${PLAYGROUND_PATH}start.css`, quiet, own(START_STYLES, 'text/css; charset=utf-8'));
 
-  app.get(`${RURU_PATH}*`, async (request, reply) => {
+  app.get(`${RURU_PATH}*`, quiet, async (request, reply) => {
     const file = await getStaticFile({ staticPath: RURU_PATH, urlPath: request.url, acceptEncoding: request.headers['accept-encoding'] });
     if (!file) return reply.callNotFound();
     // Names are stable across Ruru versions (ruru.js), so browsers revalidate by ETag each time.
