@@ -21,5 +21,5 @@ export async function findDemoSignIn(orm: Orm, logger: Logger): Promise<DemoSign
     logger.warn({ err }, 'could not check for the demo users: the playground opens without the demo sign-in');
     return undefined;
   }
-  return { email: first.email, password: DEMO_PASSWORD, others: DEMO_USERS.map((u) => u.email) };
+  return { email: first.email, password: DEMO_PASSWORD, userEmails: DEMO_USERS.map((u) => u.email) };
 }

@@ -8,8 +8,8 @@ export interface DemoSignIn {
   /** The demo user signed in by the first operation (README "Try it"). */
   email: string;
   password: string;
-  /** Every demo user's email, listed in the welcome comment. */
-  others: string[];
+  /** Every demo user's email (all share the password), listed in the welcome comment. */
+  userEmails: string[];
 }
 
 /** The first tab's editors: a GraphQL document and the headers as JSON text. */
@@ -59,7 +59,7 @@ export function startDocument({ demo, production }: { demo?: DemoSignIn; product
     const query = `# Welcome to tenantql. Data in three steps:
 #  1. Run SignIn: the run button, then SignIn (or Ctrl-Enter
 #     inside it). Demo users, password ${JSON.stringify(demo.password)}:
-#     ${demo.others.join(', ')}
+#     ${demo.userEmails.join(', ')}
 ${STEPS}
 ${signIn(demo.email, demo.password)}
 ${DOCUMENTS}`;
