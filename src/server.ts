@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -13,6 +12,7 @@ import { buildContext, type GraphQLContext } from './graphql/context.js';
 import { maskError } from './graphql/errors.js';
 import { registerCors } from './graphql/limits/cors.js';
 import { edgeLimits } from './graphql/limits/limits.js';
+import { createPlayground } from './graphql/playground/index.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { createMailer } from './mail/mailer.js';
@@ -79,6 +79,8 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     logger.warn({ dir: config.mail.transport.dir }, 'SMTP_URL is not set: sign-up and invitation emails are written to the outbox directory, not delivered');
   }
 
+  // GraphiQL from this server's own files (src/graphql/playground/); off in production unless PLAYGROUND_ENABLED.
+  const playground = await createPlayground(config, orm, logger);
   const limits = edgeLimits(config.limits); // depth, aliases, tokens, cost: refused before execution
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -103,7 +105,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
       requestTransactionPlugin(),
       // No cache hints are declared; the default cache-control plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
-      config.isProduction ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      playground?.landingPage ?? ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -125,6 +127,7 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     context: (request) => logContextFailure(request, buildContext({ config, orm, authenticate, mailer, ...throttles }, request)),
   });
 
+  playground?.registerRoutes(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const ok = await orm.isConnected().catch(() => false);

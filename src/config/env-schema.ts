@@ -48,6 +48,9 @@ export const envSchema = z.object({
   JWKS_ORG_CLAIM: z.string().min(1).default('org_id'),
   JWKS_EMAIL_CLAIM: z.string().min(1).default('email'),
 
+  // Unset: the playground is served outside production only (see AppConfig.playground).
+  PLAYGROUND_ENABLED: z.preprocess(emptyAsUndefined, bool.optional()),
+
   // GraphQL edge: MAX_QUERY_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_QUERY_COST, MAX_BODY_BYTES, CORS_ORIGINS.
   ...edgeEnvSchema,
 

@@ -47,6 +47,12 @@ export interface AppConfig {
   trustProxy: boolean | string;
   /** Outgoing mail: the sender and the transport (outbox files or SMTP; src/mail/). */
   mail: MailConfig;
+  /**
+   * Whether a browser's GET of /graphql gets the GraphiQL playground (src/graphql/playground/):
+   * PLAYGROUND_ENABLED, or when it is unset, true outside production. Demo sign-in details are
+   * never shown in production, whatever this says.
+   */
+  playground: boolean;
   jwks?: {
     url: string;
     issuer: string;
@@ -142,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...edgeConfig(e),
     ...rateLimitConfig(e),
     mail,
+    playground: e.PLAYGROUND_ENABLED ?? !isProduction,
     jwks: e.JWKS_URL
       ? {
           url: e.JWKS_URL,
