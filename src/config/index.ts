@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
 import { mailConfig, type MailConfig } from './mail.js';
+import { operationsConfig, type MetricsConfig, type TrustedDocumentsMode } from './operations.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
@@ -47,6 +48,10 @@ export interface AppConfig {
   trustProxy: boolean | string;
   /** Outgoing mail: the sender and the transport (outbox files or SMTP; src/mail/). */
   mail: MailConfig;
+  /** `only`: nothing but the trusted manifest's documents runs (src/graphql/trusted-documents/). */
+  trustedDocuments: TrustedDocumentsMode;
+  /** The Prometheus listener (src/metrics/); no port: none. */
+  metrics: MetricsConfig;
   jwks?: {
     url: string;
     issuer: string;
@@ -112,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const mail = mailConfig(e, problems);
+  const operations = operationsConfig(e, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -142,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...edgeConfig(e),
     ...rateLimitConfig(e),
     mail,
+    ...operations,
     jwks: e.JWKS_URL
       ? {
           url: e.JWKS_URL,
