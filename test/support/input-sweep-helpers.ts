@@ -304,5 +304,9 @@ export function logCapture() {
     get count() {
       return lines.length;
     },
+    /** Every line so far, parsed (all of pino's fields). */
+    get lines(): readonly Record<string, unknown>[] {
+      return lines;
+    },
   };
 }
