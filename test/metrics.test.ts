@@ -199,6 +199,20 @@ describe('the metrics listener', () => {
   });
 });
 
+describe('createMetrics', () => {
+  it('bounds the labels itself: an operation outside the manifest is other, a code outside the closed set OTHER', async () => {
+    const own = createMetrics(new Set(['Documents']));
+    own.recordRequest({ operation: a.id, outcome: 'client_error', seconds: 0.01, codes: [`${b.id} <script>`] });
+    own.recordRequest({ operation: 'Documents', outcome: 'success', seconds: 0.01, codes: [] });
+    const text = await own.registry.metrics();
+    expect(text).not.toContain(a.id);
+    expect(text).not.toContain(b.id);
+    expect(text).toMatch(/^tenantql_graphql_requests_total\{operation="other",outcome="client_error"\} 1$/m);
+    expect(text).toMatch(/^tenantql_graphql_requests_total\{operation="Documents",outcome="success"\} 1$/m);
+    expect(text).toMatch(/^tenantql_graphql_errors_total\{code="OTHER"\} 1$/m);
+  });
+});
+
 describe('the log lines of a request', () => {
   it('carry the request id, the organization id and the operation name, on the access log line too', async () => {
     const free = await postJson(app.graphqlUrl, { query: 'query WhoAmI { me { role } }' }, a.owner.token);
