@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/index.js';
+import { operationsConfig } from '../src/config/operations.js';
 
 // TRUSTED_DOCUMENTS and METRICS_PORT (src/config/operations.ts): defaults, the accepted values,
 // and the problems reported with every other configuration problem.
@@ -25,6 +26,19 @@ describe('TRUSTED_DOCUMENTS', () => {
     expect(loadConfig({ TRUSTED_DOCUMENTS: 'only' }).trustedDocuments).toBe('only');
     expect(loadConfig({ TRUSTED_DOCUMENTS: 'allow' }).trustedDocuments).toBe('allow');
     for (const value of ['ONLY', 'true', 'strict', 'only,allow']) expect(problems({ TRUSTED_DOCUMENTS: value })).toEqual(['TRUSTED_DOCUMENTS: must be allow or only']);
+  });
+});
+
+describe('TRUSTED_DOCUMENTS=only and the playground', () => {
+  it('PLAYGROUND_ENABLED=true with only is a configuration problem: the playground could run nothing', () => {
+    const found: string[] = [];
+    operationsConfig({ TRUSTED_DOCUMENTS: 'only', PLAYGROUND_ENABLED: true }, found);
+    expect(found).toEqual([expect.stringContaining('PLAYGROUND_ENABLED=true and TRUSTED_DOCUMENTS=only contradict each other')]);
+    for (const env of [{ TRUSTED_DOCUMENTS: 'allow', PLAYGROUND_ENABLED: true }, { TRUSTED_DOCUMENTS: 'only', PLAYGROUND_ENABLED: false }, { TRUSTED_DOCUMENTS: 'only' }] as const) {
+      const none: string[] = [];
+      operationsConfig(env, none);
+      expect(none, JSON.stringify(env)).toEqual([]);
+    }
   });
 });
 
