@@ -8,7 +8,12 @@ import { trustedManifest } from '../src/graphql/trusted-documents/manifest.js';
 import { createMetrics, OUTCOMES } from '../src/metrics/metrics.js';
 import { createMetricsServer } from '../src/metrics/server.js';
 import { RATE_LIMITS } from '../src/rate-limit/errors.js';
+import type { Knex } from '@mikro-orm/postgresql';
+import { connectOrm } from '../src/db/orm.js';
+import { poolStatsOf } from '../src/db/pool-stats.js';
+import { SERVING_ROLE } from '../src/db/serving-role.js';
 import { startApp, type TestApp } from './support/app.js';
+import { waitFor } from './support/faults-helpers.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { logCapture } from './support/input-sweep-helpers.js';
 import { idOf, postJson, type Answer } from './support/trusted-documents.js';
@@ -206,6 +211,27 @@ describe('createMetrics', () => {
     expect(text).toMatch(/^tenantql_graphql_requests_total\{operation="other",outcome="client_error"\} 1$/m);
     expect(text).toMatch(/^tenantql_graphql_requests_total\{operation="Documents",outcome="success"\} 1$/m);
     expect(text).toMatch(/^tenantql_graphql_errors_total\{code="OTHER"\} 1$/m);
+  });
+});
+
+describe('the pool gauges', () => {
+  it('count lent connections as active and requests waiting for one as pending', async () => {
+    const orm = await connectOrm({ clientUrl: app.databaseUrl, mode: app.config.mode, poolMax: 1, role: SERVING_ROLE });
+    try {
+      const own = createMetrics(new Set());
+      own.observePool(poolStatsOf(orm, 1));
+      const gauges = async () => Object.fromEntries([...(await own.registry.metrics()).matchAll(/^tenantql_db_pool_connections_(\w+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+      const client = orm.em.getConnection().getKnex().client as Knex.Client;
+      const lent = await client.acquireConnection();
+      const waiting = client.acquireConnection(); // the pool's one connection is lent: this waits
+      await waitFor('the second request to wait', async () => ((await gauges()).pending === 1 ? true : undefined), 5000, 10);
+      expect(await gauges()).toEqual({ active: 1, idle: 0, pending: 1, max: 1 });
+      await client.releaseConnection(lent);
+      await client.releaseConnection(await waiting);
+      expect(await gauges()).toEqual({ active: 0, idle: 1, pending: 0, max: 1 });
+    } finally {
+      await orm.close();
+    }
   });
 });
 
