@@ -4,7 +4,10 @@ import { prepareDatabase } from './db/bootstrap.js';
 import { EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { connectOrm, type Orm } from './db/orm.js';
 import { SERVING_ROLE } from './db/serving-role.js';
+import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/metrics.js';
+import { createMetricsServer } from './metrics/server.js';
 import { createServer } from './server.js';
 
 // The only file that listens: config -> database -> server -> shutdown.
@@ -28,6 +31,7 @@ if (config.jwt.generatedSecret) logger.warn('JWT_SECRET is not set: using a rand
 let embedded: EmbeddedDatabase | undefined;
 let orm: Orm | undefined;
 let app: Awaited<ReturnType<typeof createServer>> | undefined;
+let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
 
 async function stopDatabase() {
   await orm?.close().catch((err) => logger.error({ err }, 'closing the connection pool failed'));
@@ -49,6 +53,8 @@ const shutdown = async (signal: string) => {
     await server.close().catch((err) => logger.error({ err }, 'closing the server failed'));
     clearInterval(reapIdle);
   }
+  // Scraped until the API has drained, so the last requests are counted.
+  await metricsServer?.close().catch((err) => logger.error({ err }, 'closing the metrics listener failed'));
   await stopDatabase();
   logger.info('stopped');
   process.exit(0);
@@ -75,9 +81,16 @@ try {
   // ... requests as the row-level-security role.
   orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
 
-  app = await createServer({ config, orm, logger });
+  // Prometheus metrics on their own listener (METRICS_PORT), never on the API's: off unless set.
+  const metrics = config.metrics.port === undefined ? undefined : createMetrics(trustedManifest().operationNames);
+  app = await createServer({ config, orm, logger, metrics });
   await app.listen({ host: config.host, port: config.port });
-  logger.info(`tenantql (${config.mode}) ready: POST http://${config.host}:${config.port}/graphql${config.isProduction ? '' : ' (playground: open it in a browser)'}`);
+  if (metrics) {
+    metricsServer = createMetricsServer({ metrics, logger });
+    await metricsServer.listen({ host: config.host, port: config.metrics.port });
+    logger.info(`metrics: GET http://${config.host}:${config.metrics.port}/metrics`);
+  }
+  logger.info(`tenantql (${config.mode}) ready: POST http://${config.host}:${config.port}/graphql${config.playground ? ' (playground: open it in a browser)' : ''}`);
 } catch (err) {
   // The embedded database's own errors are one sentence for the operator: a stack adds nothing.
   if (err instanceof EmbeddedDatabaseError) logger.fatal(`start-up failed: ${err.message}`);

@@ -16,6 +16,12 @@ import { createPlayground } from './graphql/playground/index.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { createMailer } from './mail/mailer.js';
+import { registerGraphQLMetrics, rateLimitMetricsPlugin } from './metrics/graphql-metrics.js';
+import type { Metrics } from './metrics/metrics.js';
+import { poolStatsOf } from './db/pool-stats.js';
+import { requestLogPlugin } from './graphql/request-log.js';
+import { registerTrustedDocuments } from './graphql/trusted-documents/gate.js';
+import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
@@ -29,12 +35,14 @@ export interface ServerDeps {
   logger: Logger;
   /** Tests pass their own SDL to prove the start-up check refuses it. */
   typeDefs?: string[];
+  /** Where requests, errors, rate-limit refusals and the pool are recorded (src/metrics/); none: nothing is. */
+  metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Builds the HTTP server; does not listen. main.ts and the tests both use it. */
-export async function createServer({ config, orm, logger, typeDefs }: ServerDeps): Promise<FastifyInstance> {
+export async function createServer({ config, orm, logger, typeDefs, metrics }: ServerDeps): Promise<FastifyInstance> {
   const schema = buildSchema(typeDefs);
   const problems = tenancyProblems(
     schema,
@@ -65,6 +73,12 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     reply.header('x-request-id', request.id);
     return withRequestIdInErrors(request, reply, payload);
   });
+  // Documents named by id (the trusted manifest), before Apollo parses anything; TRUSTED_DOCUMENTS=only refuses free text.
+  registerTrustedDocuments(app, { manifest: trustedManifest(), mode: config.trustedDocuments });
+  if (metrics) {
+    registerGraphQLMetrics(app, metrics);
+    metrics.observePool(poolStatsOf(orm, config.database.poolMax));
+  }
   // However a request ended, its database transaction does not outlive it.
   app.addHook('onResponse', closeRequestTransaction);
   app.addHook('onRequestAbort', closeRequestTransaction);
@@ -79,8 +93,10 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     logger.warn({ dir: config.mail.transport.dir }, 'SMTP_URL is not set: sign-up and invitation emails are written to the outbox directory, not delivered');
   }
 
-  // GraphiQL from this server's own files (src/graphql/playground/); off in production unless PLAYGROUND_ENABLED.
+  // GraphiQL from this server's own files (src/graphql/playground/); off in production unless
+  // PLAYGROUND_ENABLED, and off with TRUSTED_DOCUMENTS=only (it sends free-form queries).
   const playground = await createPlayground(config, orm, logger);
+  if (!config.isProduction && config.trustedDocuments === 'only') logger.warn('TRUSTED_DOCUMENTS=only: the playground is off (it sends free-form queries, which are refused)');
   const limits = edgeLimits(config.limits); // depth, aliases, tokens, cost: refused before execution
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -100,6 +116,8 @@ export async function createServer({ config, orm, logger, typeDefs }: ServerDeps
     plugins: [
       fastifyApolloDrainPlugin(app),
       errorLogPlugin(),
+      requestLogPlugin(), // organizationId and operationName on the request's log lines
+      ...(metrics ? [rateLimitMetricsPlugin(metrics)] : []),
       ...limits.plugins,
       ...rateLimits.plugins, // charges the edge's verdict; order-independent (src/graphql/limits/request-verdict.ts)
       requestTransactionPlugin(),

@@ -6,7 +6,8 @@ import { createOrg, type TestOrg } from './support/factories.js';
 // Caches shared by every caller must not answer differently because of what another tenant did
 // (tenancy-threats.md, section 5). Apollo's automatic persisted queries would: one cache for
 // everyone, so PERSISTED_QUERY_NOT_FOUND against a hit tells anyone whether someone else sent a
-// given query. They are off (src/server.ts).
+// given query. They are off (src/server.ts). A hash alone is looked up in the trusted manifest
+// only, which the build fixes (src/graphql/trusted-documents/): nothing a client sends adds to it.
 
 let app: TestApp;
 let a: TestOrg;
@@ -40,7 +41,7 @@ describe('automatic persisted queries', () => {
     const unknown = await hashOnly(sha256(`${query} never sent`));
     expect(used).toEqual(unknown);
     expect(used.data ?? null).toBeNull();
-    expect(used.errors?.map((e) => e.code)).toEqual(['PERSISTED_QUERY_NOT_SUPPORTED']);
+    expect(used.errors?.map((e) => e.code)).toEqual(['TRUSTED_DOCUMENT_NOT_FOUND']);
     // B's registration was refused the same way: nothing was stored to be found.
     expect(registered.errors?.map((e) => e.code)).toEqual(['PERSISTED_QUERY_NOT_SUPPORTED']);
   });

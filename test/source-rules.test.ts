@@ -43,6 +43,8 @@ const rules: Rule[] = [
       'tenancy/tenant-entity-manager.ts', 'tenancy/rls-session.ts', 'tenancy/tenant-session.ts', 'db/serving-role.ts',
       // Reads every user's email and writes it back normalized (JavaScript, not SQL, computes the form): system work at migration time.
       'db/migrations/Migration20261201000000_normalize_emails.ts',
+      // Reads the serving pool's connection counts for metrics (knex's tarn pool); runs no statement.
+      'db/pool-stats.ts',
     ],
     samples: ["await em.execute('select 1')", 'const knex = em.getKnex();', "em.getConnection('write')", "raw('now()')"],
   },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { edgeEnvSchema } from './edge.js';
 import { mailEnvSchema } from './mail.js';
+import { operationsEnvSchema } from './operations.js';
 import { rateLimitEnvSchema } from './rate-limit.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
@@ -59,6 +60,9 @@ export const envSchema = z.object({
 
   // Outgoing mail: MAIL_FROM, SMTP_URL, MAIL_OUTBOX_DIR.
   ...mailEnvSchema,
+
+  // Trusted documents and the metrics listener: TRUSTED_DOCUMENTS, METRICS_PORT.
+  ...operationsEnvSchema,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

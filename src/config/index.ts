@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
 import { mailConfig, type MailConfig } from './mail.js';
+import { operationsConfig, type MetricsConfig, type TrustedDocumentsMode } from './operations.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
@@ -49,10 +50,15 @@ export interface AppConfig {
   mail: MailConfig;
   /**
    * Whether a browser's GET of /graphql gets the GraphiQL playground (src/graphql/playground/):
-   * PLAYGROUND_ENABLED, or when it is unset, true outside production. Demo sign-in details are
-   * never shown in production, whatever this says.
+   * PLAYGROUND_ENABLED, or when it is unset, true outside production; never with
+   * TRUSTED_DOCUMENTS=only (it sends free-form queries). Demo sign-in details are never shown in
+   * production, whatever this says.
    */
   playground: boolean;
+  /** `only`: nothing but the trusted manifest's documents runs (src/graphql/trusted-documents/). */
+  trustedDocuments: TrustedDocumentsMode;
+  /** The Prometheus listener (src/metrics/); no port: none. */
+  metrics: MetricsConfig;
   jwks?: {
     url: string;
     issuer: string;
@@ -118,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const mail = mailConfig(e, problems);
+  const operations = operationsConfig(e, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -148,7 +155,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...edgeConfig(e),
     ...rateLimitConfig(e),
     mail,
-    playground: e.PLAYGROUND_ENABLED ?? !isProduction,
+    // PLAYGROUND_ENABLED=true with `only` is refused above (operationsConfig); unset, `only` turns it off.
+    playground: (e.PLAYGROUND_ENABLED ?? !isProduction) && operations.trustedDocuments !== 'only',
+    ...operations,
     jwks: e.JWKS_URL
       ? {
           url: e.JWKS_URL,

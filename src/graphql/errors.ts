@@ -14,6 +14,10 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** Over the estimated-cost limit (MAX_QUERY_COST); refused before execution, HTTP 400. */
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A well-formed document id that the trusted manifest lacks (src/graphql/trusted-documents/); HTTP 400. */
+  TRUSTED_DOCUMENT_NOT_FOUND: 'TRUSTED_DOCUMENT_NOT_FOUND',
+  /** Free-form query text while TRUSTED_DOCUMENTS=only: send a document id from the manifest; HTTP 400. */
+  TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -32,7 +36,7 @@ export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not
 export const badInput = (message: string) => new AppError('BAD_USER_INPUT', message);
 
 /** Codes produced by graphql-js and Apollo itself for malformed requests: safe to pass on. */
-const REQUEST_ERROR_CODES = new Set([
+const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
@@ -41,6 +45,12 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
+
+/**
+ * Every `extensions.code` a response can carry: ours (ErrorCode) and those of graphql-js and
+ * Apollo for malformed requests. A closed set, so metrics may use a code as a label value.
+ */
+export const RESPONSE_ERROR_CODES: readonly string[] = [...new Set([...Object.values(ErrorCode), ...REQUEST_ERROR_CODES])];
 
 export function isClientSafe(formatted: GraphQLFormattedError, error: unknown): boolean {
   const original = unwrapResolverError(error);

@@ -41,6 +41,7 @@ export function rateLimitPlugin(budgets: RequestBudgets): ApolloServerPlugin<Gra
           throw new RateLimitedError(
             `Too many requests ${organizationId ? 'for this organization' : 'from this address'}: try again in ${verdict.retryAfterSeconds} s.`,
             verdict.retryAfterSeconds,
+            organizationId ? 'organization' : 'address',
           );
         },
       };

@@ -18,7 +18,7 @@ export function createInvitationThrottle(store: RateLimitStore, config: RateLimi
   return {
     async begin(organizationId) {
       const verdict = await perOrganization.consume(organizationId);
-      if (!verdict.allowed) throw new RateLimitedError(`Too many invitations from this organization: try again in ${verdict.retryAfterSeconds} s.`, verdict.retryAfterSeconds);
+      if (!verdict.allowed) throw new RateLimitedError(`Too many invitations from this organization: try again in ${verdict.retryAfterSeconds} s.`, verdict.retryAfterSeconds, 'invitation');
     },
   };
 }

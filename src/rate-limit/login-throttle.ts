@@ -23,7 +23,7 @@ export function createLoginThrottle(store: RateLimitStore, config: RateLimitConf
   const perEmail: Limiter = store.limiter('login-email', config.maxFailuresPerEmail, config.windowSeconds);
   const perAddress: Limiter = store.limiter('login-ip', config.maxFailuresPerIp, config.windowSeconds);
   const refuse = (retryAfterSeconds: number) =>
-    new RateLimitedError(`Too many sign-in attempts: try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+    new RateLimitedError(`Too many sign-in attempts: try again in ${retryAfterSeconds} s.`, retryAfterSeconds, 'login');
 
   return {
     async begin(email, clientIp) {

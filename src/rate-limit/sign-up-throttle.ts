@@ -19,7 +19,7 @@ export interface SignUpThrottle {
 export function createSignUpThrottle(store: RateLimitStore, config: RateLimitConfig['signUp']): SignUpThrottle {
   const perAddress: Limiter = store.limiter('signup-ip', config.maxPerIp, config.windowSeconds);
   const perEmail: Limiter = store.limiter('signup-email', config.maxPerEmail, config.windowSeconds);
-  const refuse = (retryAfterSeconds: number) => new RateLimitedError(`Too many sign-ups: try again in ${retryAfterSeconds} s.`, retryAfterSeconds);
+  const refuse = (retryAfterSeconds: number) => new RateLimitedError(`Too many sign-ups: try again in ${retryAfterSeconds} s.`, retryAfterSeconds, 'sign_up');
   return {
     async begin(email, clientIp) {
       const fromAddress = await perAddress.consume(addressKey(clientIp));

@@ -7,6 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { prepareDatabase } from '../../src/db/bootstrap.js';
 import { connectOrm, type Orm } from '../../src/db/orm.js';
 import { SERVING_ROLE } from '../../src/db/serving-role.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
 import { createServer } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
 
@@ -34,8 +35,8 @@ export interface TestApp {
 export async function startApp(
   env: Record<string, string> = {},
   databaseUrl?: string,
-  /** Where the server's log lines go (as JSON), for tests that read them; set LOG_LEVEL too. */
-  opts: { logStream?: pino.DestinationStream } = {},
+  /** logStream: where the server's log lines go (as JSON), for tests that read them; set LOG_LEVEL too. metrics: what the server records into. */
+  opts: { logStream?: pino.DestinationStream; metrics?: Metrics } = {},
 ): Promise<TestApp> {
   const dbUrl = databaseUrl ?? (await createTestDatabase());
   const outboxDir = await mkdtemp(join(tmpdir(), 'tenantql-outbox-'));
@@ -57,7 +58,7 @@ export async function startApp(
   const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: 2 });
   await prepareDatabase(orm, config, logger, { embedded: false });
   const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
-  const server = await createServer({ config, orm: serving, logger });
+  const server = await createServer({ config, orm: serving, logger, metrics: opts.metrics });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,

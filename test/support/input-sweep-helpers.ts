@@ -174,7 +174,7 @@ export function hostileValues(position: InputPosition): Hostile[] {
 }
 
 /** A request body, written as text: RawJson values are spliced in as they are. */
-function bodyText(body: Record<string, unknown>): string {
+export function bodyText(body: Record<string, unknown>): string {
   const raws: string[] = [];
   const text = JSON.stringify(body, (_key, v: unknown) => (v instanceof RawJson ? `\u0000raw${raws.push(v.text) - 1}\u0000` : v));
   return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)]!);
@@ -303,6 +303,10 @@ export function logCapture() {
     aboveWarn: (from = 0) => lines.slice(from).filter((l) => l.level > 40),
     get count() {
       return lines.length;
+    },
+    /** Every line so far, parsed (all of pino's fields). */
+    get lines(): readonly Record<string, unknown>[] {
+      return lines;
     },
   };
 }
