@@ -1,11 +1,28 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { SeedManager } from '@mikro-orm/seeder';
 import type { DeploymentMode } from '../config/index.js';
 import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { TenantFlushGuard } from '../tenancy/tenant-flush-guard.js';
 import { tenantFilter, viewerFilter } from '../tenancy/tenant-filter.js';
 import { entities } from './entities/index.js';
-import { migrationsList } from './migrations/index.js';
+import { HandWrittenMigrationGenerator, HandWrittenSchemaGenerator } from './hand-written-schema.js';
+
+/**
+ * The migrations and seeders sit beside this module: `src/db/` when the sources run (tsx, vitest,
+ * the MikroORM CLI through mikro-orm.config.js), `dist/db/` in the compiled build. Each kind is
+ * found by file name, in name order (umzug sorts), so a file `migration:create` writes runs
+ * without being listed anywhere: `Migration<yyyyMMddHHmmss>_<name>.ts`, and `dist/` holds the
+ * same names as `.js` (tsc also writes `.js.map` files, which the pattern leaves out).
+ */
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** `.ts` when the sources run, `.js` in `dist/`. */
+const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
+export const MIGRATIONS_DIR = `${HERE}migrations`;
+export const SEEDERS_DIR = `${HERE}seeders`;
+export const MIGRATION_FILES = `Migration[0-9]*${MODULE_EXTENSION}`;
 
 export interface OrmSettings {
   clientUrl: string;
@@ -26,7 +43,11 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
     entityManager: TenantEntityManager,
     filters: { tenant: tenantFilter(mode), viewer: viewerFilter },
     subscribers: [new TenantFlushGuard()],
-    extensions: [Migrator],
+    extensions: [Migrator, SeedManager, HandWrittenSchemaGenerator],
+    // MikroORM imports migration and seeder files with this. Written here, the import is this
+    // module's own: tsx's (or vitest's) loader reads `.ts` files, where MikroORM's own `import()`
+    // (compiled CommonJS in node_modules) would get Node's, which cannot.
+    dynamicImportProvider: (id: string) => import(id),
     // Each request gets its own fork; using the global EntityManager is a bug.
     allowGlobalContext: false,
     // Validate every query's where: `{ organizationId: undefined }` must never become IS NULL.
@@ -38,7 +59,22 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
       idleTimeoutMillis: 10_000,
       ...(role ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: PgConnection) => void) => conn.query(`set role "${role}"`, (err) => done(err, conn)) } : {}),
     },
-    migrations: { silent: true, migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true },
+    migrations: {
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      glob: MIGRATION_FILES,
+      emit: 'ts',
+      generator: HandWrittenMigrationGenerator,
+      silent: true,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      // The schema is written by hand (row-level security, composite keys, triggers: nothing the
+      // entity metadata holds), so `migration:create` compares the entities with the live
+      // database, not with a snapshot file that applying migrations would write into src/.
+      snapshot: false,
+    },
+    seeder: { path: SEEDERS_DIR, pathTs: SEEDERS_DIR, glob: `*${MODULE_EXTENSION}`, defaultSeeder: 'DemoDataSeeder', emit: 'ts' },
     debug,
   });
 }
