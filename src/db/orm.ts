@@ -20,8 +20,11 @@ import { HandWrittenMigrationGenerator, HandWrittenSchemaGenerator } from './han
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 /** `.ts` when the sources run, `.js` in `dist/`. */
 const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
+/** Absolute path of the migrations directory (src/db/migrations or dist/db/migrations). */
 export const MIGRATIONS_DIR = `${HERE}migrations`;
+/** Absolute path of the seeders directory (src/db/seeders or dist/db/seeders). */
 export const SEEDERS_DIR = `${HERE}seeders`;
+/** The migrations' file pattern in MIGRATIONS_DIR (fast-glob syntax, as umzug reads it). */
 export const MIGRATION_FILES = `Migration[0-9]*${MODULE_EXTENSION}`;
 
 export interface OrmSettings {
@@ -36,6 +39,11 @@ export interface OrmSettings {
   role?: string;
 }
 
+/**
+ * The ORM's options, shared by the server (owner and serving connections), the tests and the
+ * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
+ * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
+ */
 export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role }: OrmSettings): Options {
   return defineConfig({
     clientUrl,
@@ -45,8 +53,9 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
     subscribers: [new TenantFlushGuard()],
     extensions: [Migrator, SeedManager, HandWrittenSchemaGenerator],
     // MikroORM imports migration and seeder files with this. Written here, the import is this
-    // module's own: tsx's (or vitest's) loader reads `.ts` files, where MikroORM's own `import()`
-    // (compiled CommonJS in node_modules) would get Node's, which cannot.
+    // module's own, so under vitest it goes through vitest's loader, which reads `.ts`; MikroORM's
+    // own `import()` in node_modules gets Node's, which cannot ("Unknown file extension .ts").
+    // Under tsx (npm start, the CLI) both work, and in dist/ the files are `.js`.
     dynamicImportProvider: (id: string) => import(id),
     // Each request gets its own fork; using the global EntityManager is a bug.
     allowGlobalContext: false,
@@ -69,9 +78,8 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
-      // The schema is written by hand (row-level security, composite keys, triggers: nothing the
-      // entity metadata holds), so `migration:create` compares the entities with the live
-      // database, not with a snapshot file that applying migrations would write into src/.
+      // The schema is written by hand (src/db/hand-written-schema.ts): a snapshot of it, which
+      // MikroORM writes beside the migrations (into src/) whenever it applies some, serves nothing.
       snapshot: false,
     },
     seeder: { path: SEEDERS_DIR, pathTs: SEEDERS_DIR, glob: `*${MODULE_EXTENSION}`, defaultSeeder: 'DemoDataSeeder', emit: 'ts' },
