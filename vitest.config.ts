@@ -16,8 +16,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Files run side by side: tests isolate by tenant, each file has its own server.
     pool: 'forks',
+    // TENANTQL_TEST_REPORT names the report: .ci/run runs the suite on Node 20 and 22 side by side.
     reporters: process.env.CI
-      ? ['default', ['json', { outputFile: mustFail ? 'test-results/must-fail.json' : 'test-results/vitest.json' }]]
+      ? ['default', ['json', { outputFile: process.env.TENANTQL_TEST_REPORT ?? (mustFail ? 'test-results/must-fail.json' : 'test-results/vitest.json') }]]
       : ['default'],
   },
 });

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
 import { prepareDatabase } from './db/bootstrap.js';
-import { EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
+import { EMBEDDED_DATABASE, EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { connectOrm, type Orm } from './db/orm.js';
 import { SERVING_ROLE } from './db/serving-role.js';
 import { trustedManifest } from './graphql/trusted-documents/manifest.js';
@@ -68,7 +68,7 @@ try {
   let url = config.database.url;
   if (!url) {
     if (config.isProduction) logger.warn('DATABASE_URL is not set: running on the embedded PostgreSQL under DATA_DIR.');
-    embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, database: 'tenantql', logger });
+    embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, database: EMBEDDED_DATABASE, logger });
     url = embedded.url;
   }
   // Migrations and start-up checks run as the connection's own user (the schema owner) ...

@@ -25,6 +25,7 @@ import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
+import { tenantTableProblems } from './db/tenant-table-check.js';
 import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
 import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
 
@@ -51,6 +52,9 @@ export async function createServer({ config, orm, logger, typeDefs, metrics }: S
     typeEntities,
   );
   if (problems.length > 0) throw new TenancyCheckError(problems);
+  // Row-level security on every tenant-owned table: refused in every mode (src/db/tenant-table-check.ts).
+  const tableProblems = await tenantTableProblems(orm);
+  if (tableProblems.length > 0) throw new TenancyCheckError(tableProblems);
   const roleProblems = await servingRoleProblems(orm);
   if (roleProblems.length > 0) {
     if (config.isProduction) throw new TenancyCheckError(roleProblems);

@@ -60,6 +60,44 @@ describe('summary: the last line is "N passed, M failed"', () => {
   });
 });
 
+describe('summary of several reports (the suite on Node 20, then on Node 22)', () => {
+  /** Runs `summary` on one report file per entry (undefined: a file that does not exist). */
+  async function summary(reports: unknown[]): Promise<{ status: number | null; lines: string[] }> {
+    const files: string[] = [];
+    for (const [i, r] of reports.entries()) {
+      const path = join(dir, `several-${Math.random().toString(36).slice(2)}-${i}.json`);
+      if (r !== undefined) await writeFile(path, typeof r === 'string' ? r : JSON.stringify(r));
+      files.push(path);
+    }
+    const r = spawnSync(process.execPath, [SCRIPT, 'summary', ...files], { encoding: 'utf8' });
+    return { status: r.status, lines: r.stdout.trim().split('\n') };
+  }
+  const green = (passed: number, skipped = 0) => report({ numPassedTests: passed, numPendingTests: skipped, testResults: [file('a', 'passed', ['passed'])] });
+
+  it('sums them on the last line, each on a line of its own before it', async () => {
+    const r = await summary([green(500, 2), green(499, 3)]);
+    expect(r.status).toBe(0);
+    expect(r.lines.at(-1)).toBe('999 passed, 0 failed');
+    expect(r.lines.at(-2)).toBe('5 skipped');
+    expect(r.lines.filter((l) => /\.json: \d+ passed, 0 failed, \d skipped$/.test(l))).toHaveLength(2);
+  });
+
+  it('one failed, missing or empty run fails the whole', async () => {
+    const failing = report({ numPassedTests: 3, numFailedTests: 1, success: false, testResults: [file('a', 'failed', ['passed', 'failed'])] });
+    const empty = report({ numPassedTests: 0 });
+    for (const [second, last] of [[failing, '503 passed, 1 failed'], [undefined, '500 passed, 1 failed'], [empty, '500 passed, 1 failed']] as const) {
+      const r = await summary([green(500), second]);
+      expect(r.status, last).toBe(1);
+      expect(r.lines.at(-1)).toBe(last);
+    }
+  });
+
+  it('no report named at all is a failed run', async () => {
+    const r = await summary([]);
+    expect(r).toEqual({ status: 1, lines: ['no report named', '0 passed, 1 failed'] });
+  });
+});
+
 describe('must-fail: the planted failure must fail the run', () => {
   const planted = report({ numPassedTests: 1, numFailedTests: 1, success: false });
   it('a non-zero exit and a report with the failure and the database check: ok', async () => {

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/index.js';
 import { forkForSystem } from '../tenancy/tenant-entity-manager.js';
 import { Organization } from './entities/index.js';
 import type { Orm } from './orm.js';
-import { seedDemoData } from './seeders/demo-data.js';
+import { DemoDataSeeder } from './seeders/demo-data.js';
 
 export class SingleTenantDatabaseError extends Error {
   override name = 'SingleTenantDatabaseError';
@@ -20,7 +20,7 @@ export async function prepareDatabase(orm: Orm, config: AppConfig, logger: Logge
 
   const seed = config.seedDemoData === 'true' || (config.seedDemoData === 'auto' && embedded);
   if (seed && organizations === 0) {
-    await seedDemoData(orm, config);
+    await new DemoDataSeeder().run(orm.em, config);
     logger.info('demo data seeded (see README: "Try it")');
   }
 }

@@ -11,6 +11,9 @@ import { initCluster, startServer, type ServerProcess } from './embedded-process
 
 export { EmbeddedDatabaseError } from './embedded-error.js';
 
+/** The database `npm start` creates on the embedded server and runs on. */
+export const EMBEDDED_DATABASE = 'tenantql';
+
 export interface EmbeddedDatabase {
   /** Connection URL of the `database` on the embedded server. */
   url: string;
@@ -149,4 +152,29 @@ async function createDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The URL of the embedded server that `npm start` runs (database {@link EMBEDDED_DATABASE}), for
+ * tools that run beside it, such as the MikroORM CLI (src/mikro-orm.config.ts): the password is
+ * the one in `<dataDir>/postgres-password`, the port `port` on 127.0.0.1. Starts nothing.
+ * Throws EmbeddedDatabaseError when the password file is missing (never started here) or when
+ * no connection opens within 2 s (not running, or another server on the port).
+ */
+export async function runningEmbeddedUrl(dataDir: string, port: number): Promise<string> {
+  const secretFile = join(resolve(dataDir), 'postgres-password');
+  const password = await readFile(secretFile, 'utf8').then((s) => s.trim(), () => {
+    throw new EmbeddedDatabaseError(`There is no embedded database in ${resolve(dataDir)} yet (no ${secretFile}): run \`npm start\` once, or set DATABASE_URL.`);
+  });
+  const url = `postgresql://postgres:${password}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new EmbeddedDatabaseError(`Cannot connect to the embedded PostgreSQL on 127.0.0.1:${port} (${(err as Error).message}): is it running? Start it with \`npm start\` in another terminal, or set DATABASE_URL.`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return url;
 }

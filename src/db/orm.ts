@@ -1,11 +1,31 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import { SeedManager } from '@mikro-orm/seeder';
 import type { DeploymentMode } from '../config/index.js';
 import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { TenantFlushGuard } from '../tenancy/tenant-flush-guard.js';
 import { tenantFilter, viewerFilter } from '../tenancy/tenant-filter.js';
 import { entities } from './entities/index.js';
-import { migrationsList } from './migrations/index.js';
+import { HandWrittenMigrationGenerator, HandWrittenSchemaGenerator } from './hand-written-schema.js';
+
+/**
+ * The migrations and seeders sit beside this module: `src/db/` when the sources run (tsx, vitest,
+ * the MikroORM CLI through mikro-orm.config.js), `dist/db/` in the compiled build. Each kind is
+ * found by file name, in name order (umzug sorts), so a file `migration:create` writes runs
+ * without being listed anywhere: `Migration<yyyyMMddHHmmss>_<name>.ts`, and `dist/` holds the
+ * same names as `.js` (tsc also writes `.js.map` files, which the pattern leaves out).
+ */
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** `.ts` when the sources run, `.js` in `dist/`. */
+const MODULE_EXTENSION = extname(fileURLToPath(import.meta.url));
+/** Absolute path of the migrations directory (src/db/migrations or dist/db/migrations). */
+export const MIGRATIONS_DIR = `${HERE}migrations`;
+/** Absolute path of the seeders directory (src/db/seeders or dist/db/seeders). */
+export const SEEDERS_DIR = `${HERE}seeders`;
+/** The migrations' file pattern in MIGRATIONS_DIR (fast-glob syntax, as umzug reads it). */
+export const MIGRATION_FILES = `Migration[0-9]*${MODULE_EXTENSION}`;
 
 export interface OrmSettings {
   clientUrl: string;
@@ -19,6 +39,11 @@ export interface OrmSettings {
   role?: string;
 }
 
+/**
+ * The ORM's options, shared by the server (owner and serving connections), the tests and the
+ * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
+ * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
+ */
 export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role }: OrmSettings): Options {
   return defineConfig({
     clientUrl,
@@ -26,7 +51,12 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
     entityManager: TenantEntityManager,
     filters: { tenant: tenantFilter(mode), viewer: viewerFilter },
     subscribers: [new TenantFlushGuard()],
-    extensions: [Migrator],
+    extensions: [Migrator, SeedManager, HandWrittenSchemaGenerator],
+    // MikroORM imports migration and seeder files with this. Written here, the import is this
+    // module's own, so under vitest it goes through vitest's loader, which reads `.ts`; MikroORM's
+    // own `import()` in node_modules gets Node's, which cannot ("Unknown file extension .ts").
+    // Under tsx (npm start, the CLI) both work, and in dist/ the files are `.js`.
+    dynamicImportProvider: (id: string) => import(id),
     // Each request gets its own fork; using the global EntityManager is a bug.
     allowGlobalContext: false,
     // Validate every query's where: `{ organizationId: undefined }` must never become IS NULL.
@@ -38,7 +68,21 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
       idleTimeoutMillis: 10_000,
       ...(role ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: PgConnection) => void) => conn.query(`set role "${role}"`, (err) => done(err, conn)) } : {}),
     },
-    migrations: { silent: true, migrationsList, tableName: 'mikro_orm_migrations', transactional: true, allOrNothing: true },
+    migrations: {
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      glob: MIGRATION_FILES,
+      emit: 'ts',
+      generator: HandWrittenMigrationGenerator,
+      silent: true,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      // The schema is written by hand (src/db/hand-written-schema.ts): a snapshot of it, which
+      // MikroORM writes beside the migrations (into src/) whenever it applies some, serves nothing.
+      snapshot: false,
+    },
+    seeder: { path: SEEDERS_DIR, pathTs: SEEDERS_DIR, glob: `*${MODULE_EXTENSION}`, defaultSeeder: 'DemoDataSeeder', emit: 'ts' },
     debug,
   });
 }

@@ -87,7 +87,7 @@ export async function post(url: string, query: string, variables: Record<string,
   }
 }
 
-/** The real entry point (src/main.ts, TypeScript loaded by tsx) as a child process, with its log lines collected. */
+/** The real entry point (src/main.ts, TypeScript loaded by tsx, or the compiled dist/main.js) as a child process, with its log lines collected. */
 export interface EntryPoint {
   child: ChildProcess;
   /** pino JSON lines from stdout, parsed (non-JSON lines as `{ msg }`), in order. */
@@ -96,11 +96,12 @@ export interface EntryPoint {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runEntryPoint(root: string, env: Record<string, string>): EntryPoint {
+export function runEntryPoint(root: string, env: Record<string, string>, script = 'src/main.ts'): EntryPoint {
   // `node --import tsx`, not the `tsx` CLI: that wrapper relays SIGTERM to its child and
   // SIGKILLs it if the child has not acknowledged within 30 ms, which a busy server often has
   // not (see the report on issue 3). This way the signal reaches main.ts itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, join(root, script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

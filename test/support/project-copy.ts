@@ -7,8 +7,11 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What the entry point needs at run time (tsx runs the sources; the SDL is read from schema/). */
-const PROJECT_FILES = ['src', 'schema', 'package.json', 'tsconfig.json'];
+/**
+ * What the entry point needs at run time (tsx runs the sources; the SDL is read from schema/),
+ * what `npm run build` needs, and the MikroORM CLI's configuration file.
+ */
+const PROJECT_FILES = ['src', 'schema', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'mikro-orm.config.js'];
 
 export interface CopyOptions {
   /** Packages left out of the copy's node_modules (as `npm ci --omit=dev` would leave out devDependencies). */

@@ -1,8 +1,11 @@
 import { Migration } from '@mikro-orm/migrations';
 import { normalizeEmail } from '../../auth/email.js';
 
-/** Raised when two accounts' emails normalize to one address: nothing is changed. */
-export class EmailCollisionError extends Error {
+/**
+ * Raised when two accounts' emails normalize to one address: nothing is changed. Not exported:
+ * the Migrator runs the first class a migration file exports (src/db/orm.ts).
+ */
+class EmailCollisionError extends Error {
   override name = 'EmailCollisionError';
 }
 
