@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { serverAccount } from './embedded-account.js';
 import { locateBinaries } from './embedded-binaries.js';
 import { EmbeddedDatabaseError } from './embedded-error.js';
-import { placeBinaries, placeCluster, RELOCATION_ROOT } from './embedded-placement.js';
+import { reachableBinaries, locateCluster, RELOCATION_ROOT } from './embedded-location.js';
 import { initCluster, startServer, type ServerProcess } from './embedded-process.js';
 
 export { EmbeddedDatabaseError } from './embedded-error.js';
@@ -50,7 +50,7 @@ const POLL_MS = 50;
  * superuser password is random per cluster and kept beside it in `<dataDir>/postgres-password`
  * (mode 0600, readable by this process's user only). Run as root, the server runs as the
  * `postgres` account (see embedded-account.ts), and what that account cannot reach is relocated
- * (see embedded-placement.ts).
+ * (see embedded-location.ts).
  * Throws EmbeddedDatabaseError (a one-sentence message) for what the operator must fix.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
@@ -60,9 +60,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await mkdir(dataDir, { recursive: true });
 
   const account = await serverAccount();
-  const binaries = await placeBinaries(await locateBinaries(), account, relocationRoot, logger);
+  const binaries = await reachableBinaries(await locateBinaries(), account, relocationRoot, logger);
   const isFresh = async (dir: string) => !(await access(join(dir, 'PG_VERSION')).then(() => true, () => false));
-  const { clusterDir, disposable } = await placeCluster(dataDir, account, relocationRoot, isFresh, logger);
+  const { clusterDir, disposable } = await locateCluster(dataDir, account, relocationRoot, isFresh, logger);
 
   const secretFile = join(dataDir, 'postgres-password');
   let password: string;

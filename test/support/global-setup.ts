@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
   if (!adminUrl) {
     dir = await mkdtemp(join(tmpdir(), 'tenantql-test-'));
     // Run as root, the server runs as `postgres`: a reachable directory keeps its files in place
-    // (a 0700 one would be relocated under /var/lib/tenantql, see src/db/embedded-placement.ts).
+    // (a 0700 one would be relocated under /var/lib/tenantql, see src/db/embedded-location.ts).
     await chmod(dir, 0o755);
     const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', persistent: false });
     adminUrl = embedded.adminUrl;

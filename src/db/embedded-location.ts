@@ -24,7 +24,7 @@ const closedTo = (account: ServerAccount, path: string) =>
   `the "${account.name}" account that PostgreSQL runs as cannot reach ${path} (a parent directory is closed to it)`;
 
 /** The installed build, or (root, unreachable build) a copy of it under `relocationRoot`. */
-export async function placeBinaries(binaries: PostgresBinaries, account: ServerAccount | undefined, relocationRoot: string, logger?: Log): Promise<PostgresBinaries> {
+export async function reachableBinaries(binaries: PostgresBinaries, account: ServerAccount | undefined, relocationRoot: string, logger?: Log): Promise<PostgresBinaries> {
   const needed = (b: PostgresBinaries) => [b.postgres, b.initdb, join(b.root, 'lib'), join(b.root, 'share')];
   if (!account || (await accountCanReach(account, needed(binaries)))) return binaries;
   await makeReachableDir(relocationRoot, account);
@@ -35,7 +35,7 @@ export async function placeBinaries(binaries: PostgresBinaries, account: ServerA
 }
 
 /** Where a data directory's cluster lives; `disposable` is what to delete when it is thrown away. */
-export interface ClusterPlacement {
+export interface ClusterLocation {
   clusterDir: string;
   disposable: string[];
 }
@@ -46,7 +46,7 @@ export interface ClusterPlacement {
  * `relocationRoot/clusters/<hash of the data directory's absolute path>`.
  * Throws EmbeddedDatabaseError when nowhere fits.
  */
-export async function placeCluster(dataDir: string, account: ServerAccount | undefined, relocationRoot: string, fresh: (dir: string) => Promise<boolean>, logger?: Log): Promise<ClusterPlacement> {
+export async function locateCluster(dataDir: string, account: ServerAccount | undefined, relocationRoot: string, fresh: (dir: string) => Promise<boolean>, logger?: Log): Promise<ClusterLocation> {
   const record = join(dataDir, LOCATION_RECORD);
   const recorded = await readFile(record, 'utf8').then((s) => s.trim(), () => undefined);
   if (recorded !== undefined) {
