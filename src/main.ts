@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/index.js';
-import { prepareDatabase } from './db/bootstrap.js';
+import { openDeployment, type Deployment } from './db/deployment.js';
 import { EMBEDDED_DATABASE, EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
-import { connectOrm, type Orm } from './db/orm.js';
-import { SERVING_ROLE } from './db/serving-role.js';
 import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -29,12 +27,12 @@ const logger = createLogger(config);
 if (config.jwt.generatedSecret) logger.warn('JWT_SECRET is not set: using a random secret, so tokens stop working when the server restarts.');
 
 let embedded: EmbeddedDatabase | undefined;
-let orm: Orm | undefined;
+let deployment: Deployment | undefined;
 let app: Awaited<ReturnType<typeof createServer>> | undefined;
 let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
 
 async function stopDatabase() {
-  await orm?.close().catch((err) => logger.error({ err }, 'closing the connection pool failed'));
+  await deployment?.close().catch((err) => logger.error({ err }, 'closing the connection pools failed'));
   await embedded?.stop().catch((err) => logger.error({ err }, 'stopping embedded PostgreSQL failed'));
 }
 
@@ -71,19 +69,13 @@ try {
     embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, database: EMBEDDED_DATABASE, logger });
     url = embedded.url;
   }
-  // Migrations and start-up checks run as the connection's own user (the schema owner) ...
-  const owner = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: 2 });
-  try {
-    await prepareDatabase(owner, config, logger, { embedded: Boolean(embedded) });
-  } finally {
-    await owner.close();
-  }
-  // ... requests as the row-level-security role.
-  orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  // Migrations and start-up checks run as each database's owner, requests as the
+  // row-level-security role, on the shared placement and every dedicated one.
+  deployment = await openDeployment({ config, logger, sharedUrl: url, embedded: Boolean(embedded) });
 
   // Prometheus metrics on their own listener (METRICS_PORT), never on the API's: off unless set.
   const metrics = config.metrics.port === undefined ? undefined : createMetrics(trustedManifest().operationNames);
-  app = await createServer({ config, orm, logger, metrics });
+  app = await createServer({ config, orm: deployment.shared, router: deployment.router, logger, metrics });
   await app.listen({ host: config.host, port: config.port });
   if (metrics) {
     metricsServer = createMetricsServer({ metrics, logger });

@@ -26,13 +26,22 @@ import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
 import { tenantTableProblems } from './db/tenant-table-check.js';
+import { servePlacements } from './db/deployment.js';
+import { SHARED_PLACEMENT } from './tenancy/placement/placement-name.js';
+import type { TenantRouter } from './tenancy/placement/tenant-router.js';
 import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
 import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
 
 export interface ServerDeps {
   config: AppConfig;
-  /** The serving ORM (connections run as the row-level-security role; see src/db/serving-role.ts). */
+  /** The shared placement's serving ORM (connections run as the row-level-security role; see src/db/serving-role.ts). */
   orm: Orm;
+  /**
+   * Routes requests to their organization's placement (src/db/deployment.ts builds it with `orm`
+   * as the shared placement). Absent: one is built here over `orm` and PLACEMENT_<NAME>_URL, and
+   * closed with the server.
+   */
+  router?: TenantRouter;
   logger: Logger;
   /** Tests pass their own SDL to prove the start-up check refuses it. */
   typeDefs?: string[];
@@ -43,7 +52,7 @@ export interface ServerDeps {
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Builds the HTTP server; does not listen. main.ts and the tests both use it. */
-export async function createServer({ config, orm, logger, typeDefs, metrics }: ServerDeps): Promise<FastifyInstance> {
+export async function createServer({ config, orm, logger, typeDefs, metrics, router: givenRouter }: ServerDeps): Promise<FastifyInstance> {
   const schema = buildSchema(typeDefs);
   const problems = tenancyProblems(
     schema,
@@ -60,6 +69,9 @@ export async function createServer({ config, orm, logger, typeDefs, metrics }: S
     if (config.isProduction) throw new TenancyCheckError(roleProblems);
     logger.warn({ problems: roleProblems }, 'row-level security is NOT enforced for requests');
   }
+
+  const ownDeployment = givenRouter ? undefined : await servePlacements(orm, { config, logger, embedded: false });
+  const router = givenRouter ?? ownDeployment!.router;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -83,6 +95,8 @@ export async function createServer({ config, orm, logger, typeDefs, metrics }: S
     registerGraphQLMetrics(app, metrics);
     metrics.observePool(poolStatsOf(orm, config.database.poolMax));
   }
+  // The pools of dedicated placements built here (not the shared one: it is the caller's).
+  if (ownDeployment) app.addHook('onClose', () => router.pools.close());
   // However a request ended, its database transaction does not outlive it.
   app.addHook('onResponse', closeRequestTransaction);
   app.addHook('onRequestAbort', closeRequestTransaction);
@@ -146,14 +160,20 @@ export async function createServer({ config, orm, logger, typeDefs, metrics }: S
   const { loginThrottle, signUpThrottle, invitationThrottle } = rateLimits;
   const throttles = { loginThrottle, signUpThrottle, invitationThrottle };
   await app.register(fastifyApollo(apollo), {
-    context: (request) => logContextFailure(request, buildContext({ config, orm, authenticate, mailer, ...throttles }, request)),
+    context: (request) => logContextFailure(request, buildContext({ config, router, authenticate, mailer, ...throttles }, request)),
   });
 
   playground?.registerRoutes(app);
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // Ready when the shared database answers (sign-in, routing); each placement is reported, and
+  // one that is down does not make the instance unready: it affects only its own organizations.
   app.get('/readyz', async (_request, reply) => {
-    const ok = await orm.isConnected().catch(() => false);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
+    const placements = await router.pools.status();
+    const ok = placements.find((p) => p.name === SHARED_PLACEMENT)?.status === 'ready';
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ready' : 'database unreachable',
+      placements: placements.map(({ name, status }) => ({ name, status })),
+    });
   });
   return app;
 }

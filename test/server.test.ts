@@ -19,7 +19,7 @@ describe('health and failure', () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${app.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await ready.json()).toEqual({ status: 'ready', placements: [{ name: 'shared', status: 'ready' }] });
   });
 
   it('with the database gone: /readyz says 503, and GraphQL answers INTERNAL_SERVER_ERROR with a request id and no internals', async () => {

@@ -47,6 +47,10 @@ const rules: Rule[] = [
       'db/migrations/Migration20261201000000_normalize_emails.ts',
       // Reads the serving pool's connection counts for metrics (knex's tarn pool); runs no statement.
       'db/pool-stats.ts',
+      // A placement's name (placement_identity) and its migrations, as the owner at start-up: no tenant rows.
+      'db/placement-database.ts',
+      // Calls record_membership_index, which sets the organization itself (placement migration).
+      'tenancy/placement/membership-index.ts',
     ],
     samples: ["await em.execute('select 1')", 'const knex = em.getKnex();', "em.getConnection('write')", "raw('now()')"],
   },
@@ -62,7 +66,8 @@ const rules: Rule[] = [
   {
     name: 'statements on a raw connection',
     pattern: /\.query(<[^>]*>)?\(/,
-    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/orm.ts', 'db/embedded.ts'],
+    // placement-pools.ts: `select 1` on a short connection, to tell whether an idle placement answers (/readyz).
+    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/orm.ts', 'db/embedded.ts', 'tenancy/placement/placement-pools.ts'],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },
   {

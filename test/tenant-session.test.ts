@@ -25,7 +25,7 @@ afterAll(() => app?.close());
 
 const open = (org: TestOrg) => {
   const em = forkForTenant(app.serving.em, org.id);
-  return openTenantSession(em, { organizationId: org.id, userId: org.owner.id }).then((session) => ({ em, session: session! }));
+  return openTenantSession(em, { organizationId: org.id, userId: org.owner.id, epoch: null }).then((session) => ({ em, session: session! }));
 };
 const page = { first: 10, includeArchived: false };
 
@@ -74,7 +74,7 @@ describe('tenant session', () => {
 
   it('answers null for a non-member and leaves the connection clean for the next request', async () => {
     const em = forkForTenant(app.serving.em, a.id);
-    expect(await openTenantSession(em, { organizationId: a.id, userId: b.owner.id })).toBeNull();
+    expect(await openTenantSession(em, { organizationId: a.id, userId: b.owner.id, epoch: null })).toBeNull();
     const { session } = await open(a);
     expect(await findDocumentPage(session.sql, page)).toHaveLength(2);
     await session.end(false);

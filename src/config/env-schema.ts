@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { edgeEnvSchema } from './edge.js';
 import { mailEnvSchema } from './mail.js';
 import { operationsEnvSchema } from './operations.js';
+import { placementEnvSchema } from './placements.js';
 import { rateLimitEnvSchema } from './rate-limit.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
@@ -63,6 +64,7 @@ export const envSchema = z.object({
 
   // Trusted documents and the metrics listener: TRUSTED_DOCUMENTS, METRICS_PORT.
   ...operationsEnvSchema,
+  ...placementEnvSchema,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -3,6 +3,7 @@ import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
 import { mailConfig, type MailConfig } from './mail.js';
 import { operationsConfig, type MetricsConfig, type TrustedDocumentsMode } from './operations.js';
+import { placementConfig, type PlacementConfig } from './placements.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
@@ -29,6 +30,8 @@ export interface AppConfig {
     dataDir: string;
     embeddedPort: number;
   };
+  /** Dedicated placements (PLACEMENT_<NAME>_URL), routing cache and pool caps (src/tenancy/placement/). */
+  placements: PlacementConfig;
   seedDemoData: RawEnv['SEED_DEMO_DATA'];
   jwt: {
     secret: Uint8Array;
@@ -125,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const mail = mailConfig(e, problems);
   const operations = operationsConfig(e, problems);
+  const placements = placementConfig(env, e, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -144,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir: e.DATA_DIR,
       embeddedPort: e.EMBEDDED_PG_PORT,
     },
+    placements,
     seedDemoData: e.SEED_DEMO_DATA,
     jwt: {
       secret,

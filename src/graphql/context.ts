@@ -7,16 +7,20 @@ import type { Orm } from '../db/orm.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { InvitationThrottle, LoginThrottle, SignUpThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
-import { openTenantSession, type TenantSession } from '../tenancy/tenant-session.js';
+import { SHARED_PLACEMENT } from '../tenancy/placement/placement-name.js';
+import type { TenantRouter } from '../tenancy/placement/tenant-router.js';
+import type { TenantSession } from '../tenancy/tenant-session.js';
 import { trackRequestTransaction } from '../tenancy/request-transaction.js';
-import { forkForTenant, TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
-import { unauthenticated } from './errors.js';
+import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
+import { placementRefusal, unauthenticated } from './errors.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** The organization a request acts in, established on the server from a live membership. */
 export interface Tenant {
   organizationId: string;
   role: Role;
+  /** The placement (database) serving the organization: `shared` or a dedicated one. */
+  placement: string;
   /** The request's transaction, with its fixed statements for hot reads (`session.sql`); the request-transaction plugin ends it. */
   session: TenantSession;
 }
@@ -24,8 +28,10 @@ export interface Tenant {
 export interface GraphQLContext {
   requestId: string;
   config: AppConfig;
-  /** The serving ORM: its connections run as the row-level-security role. */
+  /** The shared database's serving ORM (row-level-security role): users, the directory, the membership index. Tenant data: `em`. */
   orm: Orm;
+  /** Routes an organization's work to its placement (src/tenancy/placement/). */
+  router: TenantRouter;
   log: FastifyBaseLogger;
   /** The signed-in user's id, or null for anonymous requests. */
   userId: string | null;
@@ -51,15 +57,16 @@ export type SharedServices = Pick<GraphQLContext, 'loginThrottle' | 'signUpThrot
 
 export interface ContextDeps extends SharedServices {
   config: AppConfig;
-  orm: Orm;
+  router: TenantRouter;
   authenticate: Authenticator;
 }
 
 export async function buildContext(deps: ContextDeps, request: FastifyRequest): Promise<GraphQLContext> {
-  const { config, orm } = deps;
+  const { config, router } = deps;
+  const orm = router.shared;
   const claims = await deps.authenticate(request.headers.authorization);
   const { loginThrottle, signUpThrottle, invitationThrottle, mailer } = deps;
-  const base = { requestId: request.id, config, orm, log: request.log, clientIp: request.ip, loginThrottle, signUpThrottle, invitationThrottle, mailer };
+  const base = { requestId: request.id, config, orm, router, log: request.log, clientIp: request.ip, loginThrottle, signUpThrottle, invitationThrottle, mailer };
 
   // Without a tenant the EntityManager has no scope: it reads users and organizations only.
   const unscoped = () => orm.em.fork() as TenantEntityManager;
@@ -72,15 +79,19 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   // only when the membership check fails: one round trip fewer on every tenant request.
   const userId = claims.userId && isUuid(claims.userId) ? claims.userId.toLowerCase() : await resolveUserId(unscoped(), claims);
 
-  // The whole request runs in one transaction carrying the row-level-security settings;
-  // requestTransactionPlugin commits it, closeRequestTransaction is the safety net.
-  // Membership is checked on every request, in the same round trip: a removed member loses
-  // access at once, and the role comes from the database, never from the token.
-  const em = forkForTenant(orm.em, organizationId);
-  const session = await openTenantSession(em, { organizationId, userId });
-  if (!session) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
+  // The whole request runs in one transaction on the organization's placement, carrying the
+  // row-level-security settings; requestTransactionPlugin commits it, closeRequestTransaction is
+  // the safety net. Membership is checked on every request, in the same round trip, by the
+  // placement's own database: a removed member loses access at once, and the role comes from
+  // the database, never from the token. A placement that is down or a tenant being moved is
+  // refused with a retry hint (SERVICE_UNAVAILABLE, TENANT_MOVING).
+  const routed = await router.openSession(organizationId, userId).catch((err: unknown) => {
+    throw placementRefusal(err) ?? err;
+  });
+  if (!routed) return withEm(base, await resolveUserId(unscoped(), claims), null, unscoped());
+  const { session, em, placement } = routed;
   trackRequestTransaction(request, session);
-  const ctx = withEm(base, userId, { organizationId, role: session.role, session }, em);
+  const ctx = withEm(base, userId, { organizationId, role: session.role, placement, session }, em);
   ctx.loaders.user.prime(userId, session.user);
   return ctx;
 }
@@ -93,10 +104,12 @@ async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Prom
 }
 
 function withEm(
-  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'log' | 'clientIp'> & SharedServices,
+  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'router' | 'log' | 'clientIp'> & SharedServices,
   userId: string | null,
   tenant: Tenant | null,
   em: TenantEntityManager,
 ): GraphQLContext {
-  return { ...base, userId, tenant, em, loaders: createLoaders(em, tenant?.session.sql) };
+  // The request's own transaction serves organization names too when it is on the shared database.
+  const directory = () => (tenant && tenant.placement !== SHARED_PLACEMENT ? base.orm.em.fork() : em);
+  return { ...base, userId, tenant, em, loaders: createLoaders(em, directory, tenant?.session.sql) };
 }

@@ -1,5 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { PlacementUnavailableError, TenantNotServedError } from '../tenancy/placement/placement-errors.js';
 
 /**
  * The closed set of codes a client can see. Anything else becomes INTERNAL_SERVER_ERROR with
@@ -18,6 +20,10 @@ export const ErrorCode = {
   TRUSTED_DOCUMENT_NOT_FOUND: 'TRUSTED_DOCUMENT_NOT_FOUND',
   /** Free-form query text while TRUSTED_DOCUMENTS=only: send a document id from the manifest; HTTP 400. */
   TRUSTED_DOCUMENT_REQUIRED: 'TRUSTED_DOCUMENT_REQUIRED',
+  /** The organization's placement (its database) is down or out of connections; other organizations are served. HTTP 503, extensions.retryAfter. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** The organization is being moved between placements; retry after extensions.retryAfter seconds. HTTP 503. */
+  TENANT_MOVING: 'TENANT_MOVING',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
@@ -60,7 +66,24 @@ export function isClientSafe(formatted: GraphQLFormattedError, error: unknown): 
   return typeof code === 'string' && REQUEST_ERROR_CODES.has(code) && !(original instanceof Error && !(original instanceof GraphQLError));
 }
 
+/**
+ * A retryable refusal: HTTP 503 with a `Retry-After` header (RFC 9110, 10.2.3) and the same
+ * seconds in `extensions.retryAfter` for clients that only read the body.
+ */
+export class RetryLaterError extends AppError {
+  constructor(code: 'SERVICE_UNAVAILABLE' | 'TENANT_MOVING', message: string, readonly retryAfterSeconds: number) {
+    super(code, message, 503);
+    this.extensions.http = { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) };
+    this.extensions.retryAfter = retryAfterSeconds;
+  }
+}
+
 export function maskError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+  const placementError = placementRefusal(unwrapResolverError(error));
+  if (placementError) {
+    log(unwrapResolverError(error));
+    return { message: placementError.message, locations: formatted.locations, path: formatted.path, extensions: { code: placementError.extensions.code, retryAfter: placementError.retryAfterSeconds } };
+  }
   if (isClientSafe(formatted, error)) {
     const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
@@ -68,4 +91,24 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log:
   log(unwrapResolverError(error));
   const { locations, path } = formatted;
   return { message: 'Internal server error', locations, path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+/** Seconds a client is told to wait: a placement's outage (often a restart) and a move's final switch (at most seconds). */
+const RETRY_UNAVAILABLE_SECONDS = 5;
+const RETRY_MOVING_SECONDS = 2;
+
+/**
+ * The client-facing error of a placement failure, or null for any other error: SERVICE_UNAVAILABLE
+ * when the organization's database is down, refused or out of connections; TENANT_MOVING while
+ * it is between placements. Never names the placement or its database.
+ */
+export function placementRefusal(err: unknown): RetryLaterError | null {
+  if (err instanceof RetryLaterError) return err;
+  if (err instanceof PlacementUnavailableError) {
+    return new RetryLaterError('SERVICE_UNAVAILABLE', "Your organization's database is unavailable right now; other organizations are not affected. Retry shortly.", RETRY_UNAVAILABLE_SECONDS);
+  }
+  if (err instanceof TenantNotServedError) {
+    return new RetryLaterError('TENANT_MOVING', 'Your organization is being moved to another database; retry in a moment.', RETRY_MOVING_SECONDS);
+  }
+  return null;
 }

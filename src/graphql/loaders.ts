@@ -21,10 +21,16 @@ function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): 
   });
 }
 
-export function createLoaders(em: EntityManager, sql?: TenantSql): Loaders {
+/**
+ * `em`: the request's EntityManager (its placement); `directory`: one on the shared database,
+ * where every organization has its row (a dedicated placement holds only its own), for names of
+ * organizations the user belongs to elsewhere. Users are read on the placement: its members'
+ * copies are there.
+ */
+export function createLoaders(em: EntityManager, directory: () => EntityManager, sql?: TenantSql): Loaders {
   return {
     user: byId((ids) => em.find(User, { id: { $in: ids } })),
-    organization: byId((ids) => em.find(Organization, { id: { $in: ids } })),
+    organization: byId((ids) => directory().find(Organization, { id: { $in: ids } })),
     comments: commentsLoader(sql),
   };
 }

@@ -1,4 +1,5 @@
 import type { Role } from '../db/entities/index.js';
+import type { Orm } from '../db/orm.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { requireTenant } from './tenant-scoped-directive.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
@@ -13,9 +14,22 @@ export interface RequestScope {
   userId: string;
   role: Role;
   requestId: string;
+  /** The placement serving the organization (`shared` or a dedicated one). */
+  placement: string;
+  /** The shared database's serving ORM: the membership index of dedicated organizations. */
+  shared: Orm;
 }
 
 export function scopeOf(ctx: GraphQLContext): RequestScope {
   const tenant = requireTenant(ctx);
-  return { em: ctx.em, sql: tenant.session.sql, organizationId: tenant.organizationId, userId: ctx.userId!, role: tenant.role, requestId: ctx.requestId };
+  return {
+    em: ctx.em,
+    sql: tenant.session.sql,
+    organizationId: tenant.organizationId,
+    userId: ctx.userId!,
+    role: tenant.role,
+    requestId: ctx.requestId,
+    placement: tenant.placement,
+    shared: ctx.orm,
+  };
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Role } from '../db/entities/index.js';
 import type { UserRecord } from '../graphql/models.js';
 import { assertUuid } from './organization-id.js';
+import { fencedError } from './placement/placement-errors.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
 import { TenantSql } from './tenant-sql.js';
 
@@ -48,15 +49,26 @@ function adoptTransaction(knex: KnexInternals, connection: pg.ClientBase): Promi
   });
 }
 
+/** Who enters which organization, routed by which placement epoch (null: the database's own, as in single-tenant start-up paths). */
+export interface SessionTarget {
+  organizationId: string;
+  userId: string;
+  /** The epoch the directory gave with the placement; the database refuses any other (fencing). */
+  epoch: number | null;
+}
+
 /**
  * Begins the request's transaction and enters the organization in ONE round trip: BEGIN, then
- * `enter_organization` sets the transaction-local settings the RLS policies read and returns the
- * user's role and user row (none: not a member, and the transaction is rolled back). One simple-protocol
- * string with two statements; its only values are UUIDs checked by `assertUuid` (hex and dashes).
+ * `enter_organization` checks that this database serves the organization at this epoch (else
+ * SQLSTATE TQ001, raised here as TenantFencedError), sets the transaction-local settings the RLS
+ * policies read and returns the user's role and user row (none: not a member, and the
+ * transaction is rolled back). One simple-protocol string with two statements; its only values
+ * are UUIDs checked by `assertUuid` (hex and dashes) and an integer.
  */
-export async function openTenantSession(em: TenantEntityManager, ids: { organizationId: string; userId: string }): Promise<TenantSession | null> {
-  const organizationId = assertUuid(ids.organizationId, 'organization id');
-  const userId = assertUuid(ids.userId, 'user id');
+export async function openTenantSession(em: TenantEntityManager, target: SessionTarget): Promise<TenantSession | null> {
+  const organizationId = assertUuid(target.organizationId, 'organization id');
+  const userId = assertUuid(target.userId, 'user id');
+  const epoch = target.epoch === null ? 'null' : String(Math.trunc(target.epoch));
   const knex = em.getConnection('write').getKnex() as unknown as KnexInternals;
   const connection = await knex.client.acquireConnection();
   let trx: (Knex.Transaction & { executionPromise?: Promise<unknown> }) | null = null;
@@ -82,7 +94,7 @@ export async function openTenantSession(em: TenantEntityManager, ids: { organiza
   };
   try {
     const results = (await connection.query({
-      text: `begin; select * from enter_organization('${organizationId}', '${userId}')`,
+      text: `begin; select * from enter_organization('${organizationId}', '${userId}', ${epoch})`,
       types: pg.types, // timestamps as Date (the ORM sets its connections to return strings)
     })) as unknown as pg.QueryResult<EnteredRow>[];
     const entered = results[1]?.rows[0];
@@ -97,6 +109,6 @@ export async function openTenantSession(em: TenantEntityManager, ids: { organiza
     return { role: entered.role, user, sql, end };
   } catch (err) {
     await end(false).catch(() => undefined);
-    throw err;
+    throw fencedError(err, organizationId) ?? err;
   }
 }

@@ -5,7 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { prepareDatabase } from '../../src/db/bootstrap.js';
+import { servePlacements } from '../../src/db/deployment.js';
 import { connectOrm, type Orm } from '../../src/db/orm.js';
+import { claimPlacementIdentity } from '../../src/db/placement-database.js';
+import { SHARED_PLACEMENT } from '../../src/tenancy/placement/placement-name.js';
+import type { TenantRouter } from '../../src/tenancy/placement/tenant-router.js';
 import { SERVING_ROLE } from '../../src/db/serving-role.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
 import { createServer } from '../../src/server.js';
@@ -22,6 +26,8 @@ export interface TestApp {
   orm: Orm;
   /** The ORM the server uses: its connections run as the row-level-security role. */
   serving: Orm;
+  /** Routes organizations to placements (the directory and every placement's pool). */
+  router: TenantRouter;
   server: FastifyInstance;
   /** Where the server's outbox writes its emails (a fresh directory; see support/mail.ts). */
   outboxDir: string;
@@ -57,8 +63,11 @@ export async function startApp(
   const logger = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
   const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: 2 });
   await prepareDatabase(orm, config, logger, { embedded: false });
+  // The shared placement is prepared above (with the owner ORM the tests keep); dedicated ones by servePlacements.
+  await claimPlacementIdentity(orm, SHARED_PLACEMENT);
   const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
-  const server = await createServer({ config, orm: serving, logger, metrics: opts.metrics });
+  const deployment = await servePlacements(serving, { config, logger, embedded: false });
+  const server = await createServer({ config, orm: serving, router: deployment.router, logger, metrics: opts.metrics });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
@@ -67,11 +76,12 @@ export async function startApp(
     config,
     orm,
     serving,
+    router: deployment.router,
     server,
     outboxDir,
     close: async () => {
       await server.close();
-      await serving.close();
+      await deployment.close();
       await orm.close();
       await rm(outboxDir, { recursive: true, force: true });
     },

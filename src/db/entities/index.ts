@@ -5,12 +5,13 @@ import { Invitation } from './invitation.js';
 import { Membership } from './membership.js';
 import { Organization } from './organization.js';
 import { PendingSignUp } from './pending-sign-up.js';
+import { Placement, PlacementIdentity } from './placement.js';
 import { User } from './user.js';
 
-export { ActivityEvent, Comment, Document, Invitation, Membership, Organization, PendingSignUp, User };
+export { ActivityEvent, Comment, Document, Invitation, Membership, Organization, PendingSignUp, Placement, PlacementIdentity, User };
 export { ROLES, type Role } from './membership.js';
 
-export const entities = [Organization, User, Membership, Document, ActivityEvent, Comment, PendingSignUp, Invitation];
+export const entities = [Organization, User, Membership, Document, ActivityEvent, Comment, PendingSignUp, Invitation, Placement, PlacementIdentity];
 
 /**
  * The entities the `tenant` filter covers. Kept as an explicit list on purpose: the start-up

@@ -10,7 +10,8 @@ export const User = defineEntity({
     /** Stored normalized (src/auth/email.ts: NFC, case-folded), so uniqueness holds for every spelling of an address. */
     email: p.text().unique('user_email_key'),
     name: p.text(),
-    passwordHash: p.text().hidden(),
+    /** Null on a dedicated placement's copy of a user: sign-in reads the shared database only. */
+    passwordHash: p.text().hidden().nullable(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
   }),
 });

@@ -4,14 +4,15 @@ import { Invitation, Membership, Organization, User } from '../../db/entities/in
 import type { GraphQLContext } from '../../graphql/context.js';
 import { AppError, badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
 import type { AuthPayloadModel } from '../../graphql/models.js';
-import { checkDeferredConstraints, inSession } from '../../tenancy/rls-session.js';
-import { forkForTenant } from '../../tenancy/tenant-entity-manager.js';
+import { recordMembershipIndex } from '../../tenancy/placement/membership-index.js';
+import { ensureUserCopy } from '../../tenancy/placement/user-copy.js';
+import { checkDeferredConstraints } from '../../tenancy/rls-session.js';
 import { recordActivity, type Actor } from '../activity/activity.service.js';
 import { authPayload } from '../viewer/auth-payload.js';
 import { parseInvitationToken } from './invitation-token.js';
 import { isPending } from './invitation.service.js';
 
-type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'requestId'>;
+type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'router' | 'userId' | 'requestId'>;
 
 const invalidToken = () => badInput('This invitation token is invalid, used, revoked or expired: ask for a new invitation.');
 
@@ -31,32 +32,38 @@ export async function acceptInvitation(ctx: Ctx, token: string): Promise<AuthPay
   const parsed = parseInvitationToken(token);
   if (!parsed) throw invalidToken();
   const actor: Actor = { organizationId: parsed.organizationId, userId: ctx.userId, requestId: ctx.requestId };
-  const session = { organizationId: parsed.organizationId, userId: ctx.userId };
+  const session = { userId: ctx.userId };
   let refused: string | undefined;
+  // The account lives in the shared database; a dedicated placement gets a copy (without the
+  // password hash) for its foreign keys and member names.
+  const user = await ctx.orm.em.fork().findOneOrFail(User, ctx.userId);
   try {
-    return await inSession(forkForTenant(ctx.orm.em, parsed.organizationId), session, async (tx) => {
+    const accepted = await ctx.router.inTenantSession(parsed.organizationId, { userId: ctx.userId }, async (tx, placement) => {
       const invitation = await tx.findOne(Invitation, { tokenHash: hashSecret(parsed.secret) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!invitation || !isPending(invitation)) throw invalidToken();
-      const user = await tx.findOneOrFail(User, ctx.userId!);
       if (user.email !== invitation.email) {
         refused = invitation.id;
         throw forbidden('This invitation was sent to another email address: sign in with that one.');
       }
       if (await tx.findOne(Membership, { userId: user.id })) throw badInput('You are a member of this organization already.');
 
+      await ensureUserCopy(tx, user);
       tx.create(Membership, { organizationId: parsed.organizationId, userId: user.id, role: invitation.role });
       invitation.acceptedAt = new Date();
       invitation.acceptedById = user.id;
       recordActivity(tx, actor, 'invitation.accept', { type: 'Invitation', id: invitation.id });
       await tx.flush();
       await checkDeferredConstraints(tx);
-      const organization = await tx.findOneOrFail(Organization, parsed.organizationId);
+      await recordMembershipIndex(ctx.orm, placement, { organizationId: parsed.organizationId, userId: user.id, role: invitation.role });
+      const organization = await ctx.orm.em.fork().findOneOrFail(Organization, parsed.organizationId);
       return authPayload(ctx, user, organization, invitation.role);
     });
+    if (!accepted) throw invalidToken();
+    return accepted.value;
   } catch (err) {
     if (refused && err instanceof AppError && err.extensions.code === 'FORBIDDEN') {
       // Its own transaction: the one refused in rolled back.
-      await inSession(forkForTenant(ctx.orm.em, parsed.organizationId), session, async (tx) => {
+      await ctx.router.inTenantSession(parsed.organizationId, session, async (tx) => {
         recordActivity(tx, actor, 'invitation.accept.denied', { type: 'Invitation', id: refused });
         await tx.flush();
       });

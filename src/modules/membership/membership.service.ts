@@ -3,6 +3,7 @@ import { Membership } from '../../db/entities/index.js';
 import { assertRole } from '../../auth/roles.js';
 import { badInput, notFound } from '../../graphql/errors.js';
 import { parseId } from '../../graphql/input.js';
+import { recordMembershipIndex } from '../../tenancy/placement/membership-index.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
 import { audited } from '../audited.js';
 
@@ -24,6 +25,7 @@ export async function removeMember(scope: RequestScope, rawUserId: string): Prom
       if (owners.length <= 1) throw badInput('The last OWNER cannot be removed.');
     }
     em.remove(membership);
+    await recordMembershipIndex(scope.shared, scope.placement, { organizationId: scope.organizationId, userId, role: null });
     return userId;
   });
 }

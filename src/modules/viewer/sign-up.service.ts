@@ -8,6 +8,7 @@ import { badInput } from '../../graphql/errors.js';
 import { email as parseEmail, line, text } from '../../graphql/input.js';
 import type { AuthPayloadModel } from '../../graphql/models.js';
 import { accountAlreadyExists, signUpConfirmation } from '../../mail/messages.js';
+import { provisionOnPlacement } from '../../tenancy/placement/provision.js';
 import { inSession } from '../../tenancy/rls-session.js';
 import { forkForTenant, type TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
 import { authPayload } from './auth-payload.js';
@@ -77,7 +78,7 @@ const invalidToken = () => badInput('This confirmation token is invalid, used or
  * organization, under row-level security. BAD_USER_INPUT for a token that is malformed,
  * unknown, used or expired (one message for all), and when the address got an account meanwhile.
  */
-export async function confirmSignUp(ctx: Pick<GraphQLContext, 'config' | 'orm'>, token: string): Promise<AuthPayloadModel> {
+export async function confirmSignUp(ctx: Pick<GraphQLContext, 'config' | 'orm' | 'router'>, token: string): Promise<AuthPayloadModel> {
   if (!isSecret(token)) throw invalidToken();
   const singleTenant = ctx.config.mode === 'single_tenant';
   const organizationId = singleTenant ? ctx.config.defaultOrganizationId! : randomUUID();
@@ -91,13 +92,17 @@ export async function confirmSignUp(ctx: Pick<GraphQLContext, 'config' | 'orm'>,
       if (await tx.findOne(User, { email: pending.email }, { fields: ['id'] })) throw alreadyExists();
 
       const user = tx.create(User, { id: userId, email: pending.email, name: pending.name, passwordHash: pending.passwordHash });
+      // A new organization goes to DEFAULT_PLACEMENT: its directory row and (for a dedicated
+      // placement) membership index here, its own rows there, before this transaction commits.
+      const placement = ctx.config.placements.defaultPlacement;
       const joined = singleTenant
         ? await joinInstanceOrganization(tx, organizationId)
         : pending.organizationName
-          ? { organization: await createOrganization(tx, { id: organizationId, name: pending.organizationName }), role: 'OWNER' as const }
+          ? { organization: await createOrganization(tx, { id: organizationId, name: pending.organizationName, placement }), role: 'OWNER' as const }
           : null;
       if (joined) tx.create(Membership, { organizationId: joined.organization.id, userId, role: joined.role });
       await tx.flush();
+      if (joined && !singleTenant) await provisionOnPlacement(ctx.router.pools, placement, joined.organization, { ...user, role: joined.role });
       return authPayload(ctx, user, joined?.organization ?? null, joined?.role ?? null);
     });
   } catch (err) {

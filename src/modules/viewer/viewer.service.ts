@@ -5,6 +5,7 @@ import type { GraphQLContext } from '../../graphql/context.js';
 import { badInput, forbidden, unauthenticated } from '../../graphql/errors.js';
 import { parseId } from '../../graphql/input.js';
 import type { AuthPayloadModel, ViewerMembershipModel, ViewerModel } from '../../graphql/models.js';
+import { SHARED_PLACEMENT } from '../../tenancy/placement/placement-name.js';
 import { inSession } from '../../tenancy/rls-session.js';
 import { forkForUser, type TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
 import { authPayload } from './auth-payload.js';
@@ -12,12 +13,14 @@ import { authPayload } from './auth-payload.js';
 type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'userId' | 'tenant' | 'em'>;
 
 /**
- * The user's own memberships, across organizations (user scope). Inside a tenant request this
- * reuses the request's transaction, which already carries `app.user_id` for row-level
- * security, rather than taking a second connection; otherwise it opens a short one.
+ * The user's own memberships, across organizations and placements (user scope), from the shared
+ * database: its `membership` rows are those of shared organizations and the index of dedicated
+ * ones (src/tenancy/placement/membership-index.ts). Inside a tenant request on the shared
+ * placement this reuses the request's transaction, which already carries `app.user_id` for
+ * row-level security, rather than taking a second connection; otherwise it opens a short one.
  */
 function withOwnMemberships<T>(ctx: Ctx, userId: string, work: (em: TenantEntityManager) => Promise<T>): Promise<T> {
-  if (ctx.em.isInTransaction() && ctx.userId === userId) return work(forkForUser(ctx.em, userId));
+  if (ctx.tenant?.placement === SHARED_PLACEMENT && ctx.em.isInTransaction() && ctx.userId === userId) return work(forkForUser(ctx.em, userId));
   return inSession(forkForUser(ctx.orm.em, userId), { userId }, work);
 }
 
