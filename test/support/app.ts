@@ -28,6 +28,12 @@ export interface TestApp {
   serving: Orm;
   /** Routes organizations to placements (the directory and every placement's pool). */
   router: TenantRouter;
+  /** Dedicated placements (opts.placements): name -> database URL. */
+  placementUrls: Record<string, string>;
+  /** The owner's ORM of each dedicated placement (no row-level security): for factories and checks. */
+  placementOwners: Record<string, Orm>;
+  /** Where createOrg puts the next organization: `shared` without dedicated placements, else each placement in turn. */
+  nextPlacement(): string;
   server: FastifyInstance;
   /** Where the server's outbox writes its emails (a fresh directory; see support/mail.ts). */
   outboxDir: string;
@@ -42,9 +48,15 @@ export async function startApp(
   env: Record<string, string> = {},
   databaseUrl?: string,
   /** logStream: where the server's log lines go (as JSON), for tests that read them; set LOG_LEVEL too. metrics: what the server records into. */
-  opts: { logStream?: pino.DestinationStream; metrics?: Metrics } = {},
+  /** placements: dedicated placements, each a fresh test database, or a given URL (a proxy in front of one, say). */
+  opts: { logStream?: pino.DestinationStream; metrics?: Metrics; placements?: (string | { name: string; url: string })[] } = {},
 ): Promise<TestApp> {
   const dbUrl = databaseUrl ?? (await createTestDatabase());
+  // Dedicated placements: a fresh database each, named by PLACEMENT_<NAME>_URL as an operator would.
+  const placementUrls = Object.fromEntries(
+    await Promise.all((opts.placements ?? []).map(async (p) => (typeof p === 'string' ? ([p, await createTestDatabase()] as const) : ([p.name, p.url] as const)))),
+  );
+  const placementEnv = Object.fromEntries(Object.entries(placementUrls).map(([name, url]) => [`PLACEMENT_${name.toUpperCase()}_URL`, url]));
   const outboxDir = await mkdtemp(join(tmpdir(), 'tenantql-outbox-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -58,6 +70,7 @@ export async function startApp(
     RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
     SIGNUP_MAX_PER_IP: '100000',
     SIGNUP_MAX_PER_EMAIL: '10000',
+    ...placementEnv,
     ...env,
   });
   const logger = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
@@ -68,6 +81,9 @@ export async function startApp(
   const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
   const deployment = await servePlacements(serving, { config, logger, embedded: false });
   const server = await createServer({ config, orm: serving, router: deployment.router, logger, metrics: opts.metrics });
+  const placementOwners: Record<string, Orm> = {};
+  for (const [name, url] of Object.entries(placementUrls)) placementOwners[name] = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: 2 });
+  let placed = 0;
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
@@ -77,11 +93,19 @@ export async function startApp(
     orm,
     serving,
     router: deployment.router,
+    placementUrls,
+    placementOwners,
+    // Dedicated placements first, then shared, in turn: two organizations made by a test land on different databases.
+    nextPlacement: () => {
+      const names = [...Object.keys(placementUrls), SHARED_PLACEMENT];
+      return names[placed++ % names.length]!;
+    },
     server,
     outboxDir,
     close: async () => {
       await server.close();
       await deployment.close();
+      await Promise.all(Object.values(placementOwners).map((o) => o.close()));
       await orm.close();
       await rm(outboxDir, { recursive: true, force: true });
     },

@@ -11,7 +11,7 @@ export const User = defineEntity({
     email: p.text().unique('user_email_key'),
     name: p.text(),
     /** Null on a dedicated placement's copy of a user: sign-in reads the shared database only. */
-    passwordHash: p.text().hidden().nullable(),
+    passwordHash: p.text().nullable().hidden(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
   }),
 });

@@ -1,14 +1,31 @@
+import type { RequiredEntityData } from '@mikro-orm/core';
 import { User } from '../../db/entities/index.js';
 import type { TenantEntityManager } from '../tenant-entity-manager.js';
 
+/** A user's public fields, as a dedicated placement copies them. */
+export interface UserCopySource {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
 /**
- * Makes sure the placement `tx` works on has the user's row: a dedicated placement keeps copies
- * of its members' users (id, email, name, created time; never the password hash: sign-in reads
- * the shared database) for its foreign keys and for member names. On the shared placement the
- * account itself is found and nothing is written. Inserts with ON CONFLICT DO NOTHING, so two
- * organizations of one placement accepting the same user at once do not collide.
+ * The row a dedicated placement keeps of a member's user: id, email, name and created time, and
+ * never the password hash (NULL: sign-in reads the shared database only). The cast is for the
+ * entity type, which marks the hidden hash as required.
  */
-export async function ensureUserCopy(tx: TenantEntityManager, user: { id: string; email: string; name: string; createdAt: Date }): Promise<void> {
+export function userCopy(user: UserCopySource): RequiredEntityData<User> {
+  return { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt, passwordHash: null } as unknown as RequiredEntityData<User>;
+}
+
+/**
+ * Makes sure the placement `tx` works on has the user's row (see userCopy), for its foreign keys
+ * and member names. On the shared placement the account itself is found and nothing is written.
+ * Inserts with ON CONFLICT DO NOTHING, so two organizations of one placement accepting the same
+ * user at once do not collide.
+ */
+export async function ensureUserCopy(tx: TenantEntityManager, user: UserCopySource): Promise<void> {
   if (await tx.findOne(User, user.id, { fields: ['id'] })) return;
-  await tx.insert(User, { id: user.id, email: user.email, name: user.name, passwordHash: null, createdAt: user.createdAt }, { onConflictAction: 'ignore' } as never);
+  await tx.upsert(User, userCopy(user), { onConflictFields: ['id'], onConflictAction: 'ignore' });
 }
