@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -10,6 +12,7 @@ import { createServer } from '../src/server.js';
 import { TenancyCheckError } from '../src/tenancy/startup-check.js';
 import { TEST_JWT_SECRET } from './support/app.js';
 import { createTestDatabase, withSql } from './support/database.js';
+import { ROOT } from './support/project-copy.js';
 
 // The schema is ready for Citus (distributed by organization_id) and for row-filtered logical
 // replication: the catalog check passes on the migrated schema, each of its rules fires on a copy
@@ -166,5 +169,36 @@ describe('a publication with a row filter on organization_id', () => {
         await sql.query(`drop table "scratch"`);
       }
     });
+  });
+});
+
+/** The README's Citus DDL ("Distributing with Citus"): each call, in order. */
+function readmeCitusDdl(): { fn: string; table: string; args: string }[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('### Distributing with Citus');
+  expect(start, 'the README has the section').toBeGreaterThan(0);
+  const block = readme.slice(readme.indexOf('```sql', start), readme.indexOf('```\n', readme.indexOf('```sql', start) + 6));
+  return [...block.matchAll(/select (create_reference_table|create_distributed_table)\('(\w+)'(.*)\);/g)].map((m) => ({ fn: m[1]!, table: m[2]!, args: m[3]! }));
+}
+
+describe("the README's Citus DDL", () => {
+  it('distributes every tenant table by organization_id in one co-location group, after its foreign keys\' targets, and makes every other table a reference table', async () => {
+    const { serving, owner } = await database();
+    const ddl = readmeCitusDdl();
+    const tenant = tenantTables(serving).map((t) => t.table);
+    const global = Object.values(serving.getMetadata().getAll()).map((m) => m.tableName).filter((t) => !tenant.includes(t));
+    const distributed = ddl.filter((d) => d.fn === 'create_distributed_table');
+    expect(distributed.map((d) => d.table).sort()).toEqual([...tenant].sort());
+    expect(ddl.filter((d) => d.fn === 'create_reference_table').map((d) => d.table).sort()).toEqual([...global].sort());
+    const [first, ...others] = distributed;
+    expect(first!.args).toBe(`, 'organization_id'`);
+    for (const d of others) expect(d.args, d.table).toBe(`, 'organization_id', colocate_with => '${first!.table}'`);
+    // Each table comes after every other table its foreign keys reference.
+    const { rows } = await owner(`select c.conrelid::regclass::text as "from", c.confrelid::regclass::text as "to" from pg_constraint c
+      where c.contype = 'f' and c.conrelid <> c.confrelid and c.connamespace = 'public'::regnamespace`);
+    const position = (table: string) => ddl.findIndex((d) => d.table === table.replaceAll('"', ''));
+    for (const { from, to } of rows as { from: string; to: string }[]) {
+      if (position(from) >= 0) expect(position(to), `${from} references ${to}, which must be distributed first`).toBeLessThan(position(from));
+    }
   });
 });
