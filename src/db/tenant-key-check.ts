@@ -106,14 +106,14 @@ export async function tenantKeyProblems(serving: Orm, tables: TenantTable[]): Pr
 }
 
 const covers = (key: KeyRow | null | undefined): boolean => !!key?.columns.includes(TENANT_COLUMN);
-const describe = (key: KeyRow) => `${key.kind} ${key.name} (${key.columns.map((c) => c ?? '<expression>').join(', ')})`;
+const describeKey = (key: KeyRow) => `${key.kind} ${key.name} (${key.columns.map((c) => c ?? '<expression>').join(', ')})`;
 
 function tableProblems(name: string, row: TableKeys, tenant: Set<string>): string[] {
   const problems: string[] = [];
   const primary = row.keys.find((k) => k.kind === 'primary key');
   if (!primary) problems.push(`${name}: no primary key; Citus and row-filtered logical replication need one that includes ${TENANT_COLUMN}`);
   for (const key of row.keys.filter((k) => !covers(k))) {
-    problems.push(`${name}: ${describe(key)} does not include ${TENANT_COLUMN} (Citus requires the distribution column in every primary key and unique constraint)`);
+    problems.push(`${name}: ${describeKey(key)} does not include ${TENANT_COLUMN} (Citus requires the distribution column in every primary key and unique constraint)`);
   }
   for (const fk of row.outgoing.filter((f) => tenant.has(f.other))) {
     if (!fk.pairs.some(([from, to]) => from === TENANT_COLUMN && to === TENANT_COLUMN)) {
@@ -125,7 +125,7 @@ function tableProblems(name: string, row: TableKeys, tenant: Set<string>): strin
   }
   const identityCovered = { d: covers(primary), i: covers(row.replicaIndex), f: true, n: false }[row.replicaIdentity];
   if (!identityCovered) {
-    const identity = { d: 'DEFAULT (the primary key)', i: `USING INDEX ${row.replicaIndex?.name}`, f: 'FULL', n: 'NOTHING' }[row.replicaIdentity];
+    const identity = { d: 'DEFAULT (the primary key)', i: `USING INDEX ${row.replicaIndex?.name ?? '(an index since dropped)'}`, f: 'FULL', n: 'NOTHING' }[row.replicaIdentity];
     problems.push(
       `${name}: replica identity ${identity} does not cover ${TENANT_COLUMN}, so once a publication filters its rows by ${TENANT_COLUMN} every UPDATE and DELETE of the table fails ` +
         `(alter table "${row.table}" replica identity default, with a primary key that includes ${TENANT_COLUMN})`,
