@@ -63,7 +63,7 @@ function canonical(dialect: Dialect, q: QueryName, json: GraphQLResponse): unkno
     const conn = (dialect === 'tenantql' ? d.documents : d.allDocuments) as { edges?: { node: Node }[]; pageInfo?: { hasNextPage?: unknown } } | null | undefined;
     return conn ? { documents: conn.edges?.map((e) => doc(e.node)), hasNextPage: conn.pageInfo?.hasNextPage } : null;
   }
-  if (q === 'get') return doc((dialect === 'tenantql' ? d.document : d.documentByRowId) as Node | null);
+  if (q === 'get') return doc((dialect === 'tenantql' ? d.document : d.documentByOrganizationIdAndRowId) as Node | null);
   const created = doc((dialect === 'tenantql' ? d.createDocument : (d.createDocument as { document?: Node } | null)?.document) as Node | null);
   return created ? { ...created, id: freshId(created.id) } : null;
 }

@@ -48,7 +48,8 @@ const PEER_REL = `query Rel($first: Int) { allDocuments(first: $first, ${PEER_OR
 const PEER_QUERIES: Record<QueryName, string> = {
   list: `query List($first: Int) { allDocuments(first: $first, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
   deep: `query Deep($first: Int, $after: Cursor) { allDocuments(first: $first, after: $after, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
-  get: `query Get($id: UUID!) { documentByRowId(rowId: $id) { rowId title ${PEER_AUTHOR} } }`,
+  // The document's key is (organization_id, id) (Citus-ready schema), so its lookup field takes both.
+  get: `query Get($organizationId: UUID!, $id: UUID!) { documentByOrganizationIdAndRowId(organizationId: $organizationId, rowId: $id) { rowId title ${PEER_AUTHOR} } }`,
   create: `mutation Create($input: CreateDocumentInput!) { createDocument(input: $input) { document { rowId title ${PEER_AUTHOR} } } }`,
   rel10: PEER_REL,
   rel50: PEER_REL,
@@ -99,7 +100,7 @@ export function prepareRequests(dialect: Dialect, data: SeededData, tokens: Map<
   return {
     list: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'list', { first: 20 }) })),
     deep: data.big.userIds.map((u) => ({ headers: headers(u, data.big.organizationId), body: body(dialect, 'deep', { first: 20, after: deepCursor }) })),
-    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'get', { id: t.documentId }) })),
+    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'get', { id: t.documentId, ...(dialect === 'postgraphile' ? { organizationId: t.organizationId } : {}) }) })),
     create: data.tenants.map((t) => ({
       headers: headers(t.userId, t.organizationId),
       // PostGraphile's input wraps the row; organization, author and id come from column defaults the harness adds (see run.ts).

@@ -222,9 +222,9 @@ async function main(): Promise<number> {
       const [a, b] = [data.tenants[0]!, data.tenants[1]!];
       const { status, json } = await post(peer.url, {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`${a.organizationId}/${a.userId}`)!}` },
-        body: body('postgraphile', 'get', { id: b.documentId }),
+        body: body('postgraphile', 'get', { id: b.documentId, organizationId: b.organizationId }),
       });
-      if (status !== 200 || json.errors?.length || json.data?.documentByRowId !== null) throw new Error(`PostGraphile isolation probe failed: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+      if (status !== 200 || json.errors?.length || json.data?.documentByOrganizationIdAndRowId !== null) throw new Error(`PostGraphile isolation probe failed: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
     }
     const requests: Record<Dialect, Requests> = {
       tenantql: prepareRequests('tenantql', data, tokens, null),

@@ -147,7 +147,12 @@ describe('with the ORM filter off, row-level security alone keeps B out', () => 
     const before = await snapshotOrg(app, b.id);
     const refused = /row-level security|row level security/i;
     await expect(asA((em) => em.insert(Document, { id: randomUUID(), organizationId: b.id, title: 'planted', createdAt: new Date(), updatedAt: new Date() }))).rejects.toThrow(refused);
-    await expect(asA((em) => em.upsert(Document, { id: b.documents[2]!.id, organizationId: b.id, title: 'upserted', createdAt: new Date(), updatedAt: new Date() }))).rejects.toThrow(refused);
+    // On the table's key (organization_id, id): the conflict is B's own row.
+    await expect(
+      asA((em) =>
+        em.upsert(Document, { id: b.documents[2]!.id, organizationId: b.id, title: 'upserted', createdAt: new Date(), updatedAt: new Date() }, { onConflictFields: ['organizationId', 'id'] }),
+      ),
+    ).rejects.toThrow(refused);
     await expect(asA((em) => em.insert(Membership, { organizationId: b.id, userId: a.owner.id, role: 'OWNER', createdAt: new Date() }))).rejects.toThrow(refused);
     await expect(
       asA((em) => em.insert(ActivityEvent, { id: randomUUID(), organizationId: b.id, action: 'forged', createdAt: new Date() })),

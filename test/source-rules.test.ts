@@ -41,8 +41,9 @@ const rules: Rule[] = [
     pattern: /\.execute\(|getKnex\(|getConnection\(|\braw\(/,
     allowedIn: [
       'tenancy/tenant-entity-manager.ts', 'tenancy/rls-session.ts', 'tenancy/tenant-session.ts', 'db/serving-role.ts',
-      // Catalog reads at start-up (row-level security of every tenant table): no tenant rows.
+      // Catalog reads at start-up (row-level security, keys and replica identity of every tenant table): no tenant rows.
       'db/tenant-table-check.ts',
+      'db/tenant-key-check.ts',
       // Reads every user's email and writes it back normalized (JavaScript, not SQL, computes the form): system work at migration time.
       'db/migrations/Migration20261201000000_normalize_emails.ts',
       // Reads the serving pool's connection counts for metrics (knex's tarn pool); runs no statement.
@@ -59,7 +60,7 @@ const rules: Rule[] = [
     // count (which adds organizationId itself) and the start-up catalog checks use it.
     name: 'the driver skips the tenant filter',
     pattern: /getDriver\(/,
-    allowedIn: ['tenancy/tenant-flush-guard.ts', 'db/serving-role.ts', 'db/tenant-table-check.ts'],
+    allowedIn: ['tenancy/tenant-flush-guard.ts', 'db/serving-role.ts', 'db/tenant-table-check.ts', 'db/tenant-key-check.ts'],
     samples: ['await em.getDriver().count(name, where)', 'orm.em.getDriver().nativeDelete(Document, {})'],
   },
   // Fixed reads go through TenantSql, which binds $1 to the request's organization itself.

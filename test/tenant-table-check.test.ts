@@ -180,7 +180,7 @@ describe('a new tenant-owned entity', () => {
     properties: { id: { type: 'uuid', primary: true }, organizationId: { type: 'uuid' }, total: { type: 'integer' } },
   });
 
-  it("is refused until its migration carries the policy, the trigger and forced row-level security, as the README's example does", async () => {
+  it("is refused until its migration carries the policy, the trigger, forced row-level security and keys with organization_id, as the README's example does", async () => {
     const { url, owner } = await database();
     const orm = await MikroORM.init({ ...ormOptions({ clientUrl: url, mode: 'multi_tenant', poolMax: 1, role: SERVING_ROLE }), entities: [...entities, Invoice] });
     opened.push(orm);
@@ -193,6 +193,9 @@ describe('a new tenant-owned entity', () => {
       'tenant table "invoice" (entity Invoice): row-level security is not forced (alter table "invoice" force row level security)',
       'tenant table "invoice" (entity Invoice): no tenant_isolation policy',
       'tenant table "invoice" (entity Invoice): no enabled BEFORE UPDATE trigger executes forbid_organization_change(), so an UPDATE could move a row to another organization',
+      // Its keys (test/citus-ready.test.ts covers these rules).
+      'tenant table "invoice" (entity Invoice): primary key invoice_pkey (id) does not include organization_id (Citus requires the distribution column in every primary key and unique constraint)',
+      expect.stringMatching(/^tenant table "invoice" \(entity Invoice\): replica identity DEFAULT \(the primary key\) does not cover organization_id/),
     ]);
 
     // The README's example migration, as written there, completes it.

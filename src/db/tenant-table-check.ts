@@ -1,4 +1,5 @@
 import type { Orm } from './orm.js';
+import { tenantKeyProblems } from './tenant-key-check.js';
 
 /** The policy every tenant-owned table carries (src/db/migrations/*_rls.ts and later ones). */
 export const TENANT_POLICY = 'tenant_isolation';
@@ -54,9 +55,11 @@ const TENANT_PREDICATE = normalized(`organization_id = (select nullif(current_se
  * - an enabled row-level BEFORE UPDATE trigger (on every column or on `organization_id`) that
  *   executes {@link IMMUTABLE_ORGANIZATION_FUNCTION}, so no UPDATE moves a row to another
  *   organization.
+ * - its keys and replica identity include `organization_id` ({@link tenantKeyProblems}, Citus and
+ *   row-filtered logical replication), listed after the row-level security problems.
  * Grants are not checked: a missing one refuses requests, it does not leak rows.
  *
- * Reads only the catalogs (pg_class, pg_policy, pg_trigger), which every role may read, so it runs
+ * Reads only the catalogs (pg_class, pg_policy, pg_trigger, and pg_index, pg_constraint), which every role may read, so it runs
  * on the serving connection. Sources: PostgreSQL docs, "Row Security Policies"
  * (ddl-rowsecurity.html), CREATE POLICY ("Policies are combined using OR" for permissive ones;
  * "FOR ALL ... the USING expression will be used for both" when WITH CHECK is omitted), pg_trigger.
@@ -99,6 +102,9 @@ export async function tenantTableProblems(serving: Orm): Promise<string[]> {
       problems.push(`${name}: no enabled BEFORE UPDATE trigger executes ${IMMUTABLE_ORGANIZATION_FUNCTION}(), so an UPDATE could move a row to another organization`);
     }
   }
+  // Keys and replica identity: ready for Citus and for row-filtered logical replication.
+  const existing = tables.filter(({ table }) => rows.some((r) => r.table === table && r.exists));
+  problems.push(...(await tenantKeyProblems(serving, existing)));
   return problems;
 }
 

@@ -12,14 +12,16 @@ import { ROLES } from './membership.js';
 export const Invitation = defineEntity({
   name: 'Invitation',
   tableName: 'invitation',
+  // Keys include organization_id (the citus_ready migration): the token names its organization.
+  uniques: [{ name: 'invitation_organization_id_token_hash_key', properties: ['organizationId', 'tokenHash'] }],
   properties: (p) => ({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     organizationId: p.uuid(),
     /** Normalized (src/auth/email.ts). */
     email: p.text(),
     role: p.enum([...ROLES]).nativeEnumName('membership_role'),
-    /** SHA-256 of the mailed token's secret (src/auth/one-time-token.ts). */
-    tokenHash: p.text().unique('invitation_token_hash_key').hidden(),
+    /** SHA-256 of the mailed token's secret (src/auth/one-time-token.ts); unique within the organization. */
+    tokenHash: p.text().hidden(),
     /** Null once the inviter has left the organization. */
     invitedById: p.uuid().nullable(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
