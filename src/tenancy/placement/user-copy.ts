@@ -22,10 +22,11 @@ export function userCopy(user: UserCopySource): RequiredEntityData<User> {
 /**
  * Makes sure the placement `tx` works on has the user's row (see userCopy), for its foreign keys
  * and member names. On the shared placement the account itself is found and nothing is written.
- * Inserts with ON CONFLICT DO NOTHING, so two organizations of one placement accepting the same
- * user at once do not collide.
+ * The copy is written by the caller's next flush. Two organizations of one placement accepting the
+ * same user at the same moment would collide on the key: one of the two acceptances then fails
+ * and can be retried (the invitation stays pending).
  */
 export async function ensureUserCopy(tx: TenantEntityManager, user: UserCopySource): Promise<void> {
   if (await tx.findOne(User, user.id, { fields: ['id'] })) return;
-  await tx.upsert(User, userCopy(user), { onConflictFields: ['id'], onConflictAction: 'ignore' });
+  tx.create(User, userCopy(user));
 }
