@@ -3,18 +3,20 @@ import { DocumentDocument, DocumentsDocument } from '../src/client/generated/gra
 import { startApp, type TestApp } from './support/app.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { gql, gqlOk } from './support/graphql.js';
+import { PLACEMENT_LAYOUTS, SEPARATE_PLACEMENTS } from './support/placement-layouts.js';
 
-let app: TestApp;
-let a: TestOrg;
-let b: TestOrg;
+describe.each([...PLACEMENT_LAYOUTS, SEPARATE_PLACEMENTS])("multi-tenant isolation (the design guide's test), $layout", ({ placements }) => {
+  let app: TestApp;
+  let a: TestOrg;
+  let b: TestOrg;
 
-beforeAll(async () => {
-  app = await startApp();
-  [a, b] = await Promise.all([createOrg(app, { documents: 3 }), createOrg(app, { documents: 3 })]);
-});
-afterAll(() => app?.close());
+  beforeAll(async () => {
+    app = await startApp({}, undefined, { placements: [...placements] });
+    a = await createOrg(app, { documents: 3 });
+    b = await createOrg(app, { documents: 3 });
+  });
+  afterAll(() => app?.close());
 
-describe('multi-tenant isolation (the design guide\'s test)', () => {
   it('a user of A cannot get B\'s document, and B\'s id looks exactly like an unknown one', async () => {
     const own = await gqlOk(app, DocumentDocument, { id: a.documents[0]!.id }, { token: a.owner.token });
     expect(own.document?.title).toBe(a.documents[0]!.title);
@@ -30,5 +32,9 @@ describe('multi-tenant isolation (the design guide\'s test)', () => {
     const res = await gqlOk(app, DocumentsDocument, { first: 100 }, { token: a.owner.token });
     const titles = res.documents.edges.map((e) => e.node.title).sort();
     expect(titles).toEqual(a.documents.map((d) => d.title).sort());
+  });
+
+  it.runIf(placements.length > 0)('A and B are where the layout puts them', () => {
+    expect([a.placement, b.placement]).toEqual(placements.length === 1 ? ['acme', 'shared'] : ['acme', 'beta']);
   });
 });

@@ -34,6 +34,10 @@ export interface TestApp {
   placementOwners: Record<string, Orm>;
   /** Where createOrg puts the next organization: `shared` without dedicated placements, else each placement in turn. */
   nextPlacement(): string;
+  /** The database URL of a placement (`shared`: databaseUrl). */
+  databaseUrlOf(placement: string): string;
+  /** Every placement's database URL, the shared one first: for checks that must find a row wherever it is. */
+  databaseUrls(): string[];
   server: FastifyInstance;
   /** Where the server's outbox writes its emails (a fresh directory; see support/mail.ts). */
   outboxDir: string;
@@ -100,6 +104,8 @@ export async function startApp(
       const names = [...Object.keys(placementUrls), SHARED_PLACEMENT];
       return names[placed++ % names.length]!;
     },
+    databaseUrlOf: (placement) => (placement === SHARED_PLACEMENT ? config.database.url! : placementUrls[placement]!),
+    databaseUrls: () => [config.database.url!, ...Object.values(placementUrls)],
     server,
     outboxDir,
     close: async () => {

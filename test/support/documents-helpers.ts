@@ -34,15 +34,20 @@ export async function activityOf(app: TestApp, token: string, first = 100): Prom
   return res.activity.edges.map((e) => e.node);
 }
 
-/** A document row exactly as stored, plus `xmin` (changes on any write, even to equal values). */
-export async function documentRow(app: TestApp, id: string): Promise<Record<string, unknown> | undefined> {
-  return withSql(app.databaseUrl, async (c) => (await c.query('select *, xmin::text as xmin from document where id = $1', [id])).rows[0]);
+/** Rows of a query run on every placement's database (the shared one first), as stored. */
+async function rowsEverywhere(app: TestApp, sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const url of app.databaseUrls()) rows.push(...(await withSql(url, async (c) => (await c.query(sql, params)).rows)));
+  return rows;
 }
 
-/** All rows of a tenant table for one organization, as stored, in a stable order. */
+/** A document row exactly as stored, plus `xmin` (changes on any write, even to equal values), on whichever placement holds it. */
+export async function documentRow(app: TestApp, id: string): Promise<Record<string, unknown> | undefined> {
+  return (await rowsEverywhere(app, 'select *, xmin::text as xmin from document where id = $1', [id]))[0];
+}
+
+/** All rows of a tenant table for one organization, as stored, in a stable order, from every placement (the shared one holds a dedicated organization's membership index). */
 export async function tenantRows(app: TestApp, table: 'document' | 'membership' | 'activity_event', organizationId: string) {
   const order = table === 'membership' ? 'user_id' : 'id';
-  return withSql(app.databaseUrl, async (c) =>
-    (await c.query(`select *, xmin::text as xmin from "${table}" where organization_id = $1 order by ${order}`, [organizationId])).rows,
-  );
+  return rowsEverywhere(app, `select *, xmin::text as xmin from "${table}" where organization_id = $1 order by ${order}`, [organizationId]);
 }

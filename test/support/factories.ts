@@ -21,6 +21,8 @@ export interface TestUser {
 export interface TestOrg {
   id: string;
   name: string;
+  /** The placement holding its rows (`shared` or a dedicated one). */
+  placement: string;
   owner: TestUser;
   users: TestUser[];
   documents: { id: string; title: string }[];
@@ -73,7 +75,7 @@ export async function createOrg(app: TestApp, opts: { roles?: Role[]; documents?
   if (em !== directory) await em.flush();
 
   const withTokens = await Promise.all(users.map(async (u) => ({ ...u, token: await tokenFor(app, u.id, orgId) })));
-  return { id: orgId, name, owner: withTokens[0]!, users: withTokens, documents };
+  return { id: orgId, name, placement, owner: withTokens[0]!, users: withTokens, documents };
 }
 
 /** A token as the server would issue it (org claim left out in single-tenant mode). */

@@ -256,16 +256,22 @@ const STATE_QUERIES = {
 /** Everything one organization has, as stored: its row, its members' users and its tenant rows, with xmin. */
 export type OrgState = Record<keyof typeof STATE_QUERIES, unknown[]>;
 
-/** Read with the plain driver as the table owner: no ORM, no filter, no row-level security. */
-export async function orgState(databaseUrl: string, organizationId: string): Promise<OrgState> {
-  return withSql(databaseUrl, async (c) => {
-    const out = {} as OrgState;
-    for (const table of Object.keys(STATE_QUERIES) as (keyof OrgState)[]) {
-      const rows = (await c.query<{ row: unknown }>(STATE_QUERIES[table], [organizationId])).rows.map((r) => r.row);
-      out[table] = rows.sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-    }
-    return out;
-  });
+/**
+ * Read with the plain driver as the table owner: no ORM, no filter, no row-level security. With
+ * several databases (the shared one and the placements), the rows of all of them together: the
+ * directory and the accounts in the shared one, the tenant rows and user copies in a placement.
+ */
+export async function orgState(databaseUrls: string | string[], organizationId: string): Promise<OrgState> {
+  const out = {} as OrgState;
+  for (const url of [databaseUrls].flat()) {
+    await withSql(url, async (c) => {
+      for (const table of Object.keys(STATE_QUERIES) as (keyof OrgState)[]) {
+        const rows = (await c.query<{ row: unknown }>(STATE_QUERIES[table], [organizationId])).rows.map((r) => r.row);
+        out[table] = [...(out[table] ?? []), ...rows].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+      }
+    });
+  }
+  return out;
 }
 
 function stringsIn(v: unknown, out: Set<string>): Set<string> {
