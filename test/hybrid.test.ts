@@ -119,6 +119,30 @@ describe('a user with memberships on two placements', () => {
   });
 });
 
+describe('sign-up with DEFAULT_PLACEMENT', () => {
+  it('places the new organization on that placement; another instance on the same placements serves it', async () => {
+    const env = Object.fromEntries(Object.entries({ ...app.placementUrls, gamma: proxy.url(gammaUrl) }).map(([n, u]) => [`PLACEMENT_${n.toUpperCase()}_URL`, u]));
+    const second = await startApp({ ...env, DEFAULT_PLACEMENT: 'acme' }, app.databaseUrl);
+    try {
+      const email = `default-placement-${Date.now()}@example.test`;
+      const signedUp = await signUpAndConfirm(second, { email, password: TEST_PASSWORD, name: 'On Acme', organizationName: 'Placed on acme' });
+      const orgId = signedUp.organization!.id;
+      const directory = await withSql(app.databaseUrl, (c) => c.query('select placement from organization where id = $1', [orgId]));
+      expect(directory.rows).toEqual([{ placement: 'acme' }]);
+      const onAcme = await withSql(app.placementUrls.acme!, (c) =>
+        c.query(`select o.placement, o.state, m.role, u.password_hash from organization o join membership m on m.organization_id = o.id join "user" u on u.id = m.user_id where o.id = $1`, [orgId]),
+      );
+      expect(onAcme.rows).toEqual([{ placement: 'acme', state: 'active', role: 'OWNER', password_hash: null }]);
+      // The first instance (DEFAULT_PLACEMENT=shared) serves it from acme all the same.
+      const written = await createDocument(signedUp.accessToken, 'first document');
+      expect(await placementsHolding('document', written.id)).toEqual(['acme']);
+      expect((await gqlOk(second, MeDocument, {}, { token: signedUp.accessToken })).me.organization?.name).toBe('Placed on acme');
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('fencing', () => {
   it('a request routed by a stale cache is refused by the old placement\'s database and lands on the new one', async () => {
     const org = await createOrg(app, { placement: 'acme', documents: 1 });

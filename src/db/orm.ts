@@ -37,6 +37,13 @@ export interface OrmSettings {
    * they run is subject to row-level security. Unset for the owner connection (migrations).
    */
   role?: string;
+  /**
+   * MikroORM finds the transaction an EntityManager call joins through AsyncLocalStorage, by this
+   * name (TransactionContext.getEntityManager): two ORMs with the same name (the default) would
+   * join each other's transactions when one runs inside the other's. Each placement's ORM has its
+   * own (src/tenancy/placement/placement-pools.ts).
+   */
+  contextName?: string;
 }
 
 /**
@@ -44,9 +51,10 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, contextName }: OrmSettings): Options {
   return defineConfig({
     clientUrl,
+    ...(contextName ? { contextName } : {}),
     entities,
     entityManager: TenantEntityManager,
     filters: { tenant: tenantFilter(mode), viewer: viewerFilter },

@@ -129,7 +129,9 @@ export class PlacementPools {
     try {
       const problems = await migratePlacement(url, name, mode, logger);
       if (problems.length > 0) return fail('refused', problems.join(' '), RETRY_REFUSED_MS);
-      serving = await connectOrm({ clientUrl: url, mode, poolMax, role: SERVING_ROLE });
+      // Its own context name, so that work on it inside a shared-database transaction (sign-up
+      // provisioning a dedicated placement) never joins that transaction, nor the reverse.
+      serving = await connectOrm({ clientUrl: url, mode, poolMax, role: SERVING_ROLE, contextName: `placement:${name}` });
       const checked = await servingProblems(serving, name, { strictRole });
       if (checked.warnings.length > 0) logger.warn({ placement: name, problems: checked.warnings }, 'row-level security is NOT enforced for requests');
       if (checked.problems.length > 0) {
