@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { prepareDatabase } from './db/bootstrap.js';
 import { EMBEDDED_DATABASE, EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { connectOrm, type Orm } from './db/orm.js';
-import { SERVING_ROLE } from './db/serving-role.js';
+import { servingConnection } from './db/serving-connection.js';
 import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -78,8 +78,8 @@ try {
   } finally {
     await owner.close();
   }
-  // ... requests as the row-level-security role.
-  orm = await connectOrm({ clientUrl: url, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  // ... requests as the row-level-security role (its own login, or SET ROLE: serving-connection.ts).
+  orm = await connectOrm({ ...servingConnection(config.database, url), mode: config.mode, poolMax: config.database.poolMax });
 
   // Prometheus metrics on their own listener (METRICS_PORT), never on the API's: off unless set.
   const metrics = config.metrics.port === undefined ? undefined : createMetrics(trustedManifest().operationNames);

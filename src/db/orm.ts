@@ -7,6 +7,7 @@ import type { DeploymentMode } from '../config/index.js';
 import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { TenantFlushGuard } from '../tenancy/tenant-flush-guard.js';
 import { tenantFilter, viewerFilter } from '../tenancy/tenant-filter.js';
+import { afterCreateFor } from './connection-setup.js';
 import { entities } from './entities/index.js';
 import { HandWrittenMigrationGenerator, HandWrittenSchemaGenerator } from './hand-written-schema.js';
 
@@ -37,6 +38,8 @@ export interface OrmSettings {
    * they run is subject to row-level security. Unset for the owner connection (migrations).
    */
   role?: string;
+  /** Strip names from fixed statements (DB_POOL_MODE=transaction; src/db/connection-setup.ts). */
+  unnamedStatements?: boolean;
 }
 
 /**
@@ -44,7 +47,8 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements }: OrmSettings): Options {
+  const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
     entities,
@@ -66,7 +70,7 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
       min: 0,
       max: poolMax,
       idleTimeoutMillis: 10_000,
-      ...(role ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: PgConnection) => void) => conn.query(`set role "${role}"`, (err) => done(err, conn)) } : {}),
+      ...(afterCreate ? { afterCreate } : {}),
     },
     migrations: {
       path: MIGRATIONS_DIR,
@@ -86,8 +90,6 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role 
     debug,
   });
 }
-
-type PgConnection = { query(sql: string, cb: (err: Error | null) => void): void };
 
 export type Orm = MikroORM;
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { loadConfig, type AppConfig } from '../../src/config/index.js';
 import { prepareDatabase } from '../../src/db/bootstrap.js';
 import { connectOrm, type Orm } from '../../src/db/orm.js';
-import { SERVING_ROLE } from '../../src/db/serving-role.js';
+import { servingConnection } from '../../src/db/serving-connection.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
 import { createServer } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
@@ -57,7 +57,8 @@ export async function startApp(
   const logger = opts.logStream ? pino({ level: config.logLevel }, opts.logStream) : pino({ level: config.logLevel });
   const orm = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: 2 });
   await prepareDatabase(orm, config, logger, { embedded: false });
-  const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  // Connected as main.ts connects it: its own login (DATABASE_SERVING_URL) or the owner's plus SET ROLE.
+  const serving = await connectOrm({ ...servingConnection(config.database, config.database.url!), mode: config.mode, poolMax: config.database.poolMax });
   const server = await createServer({ config, orm: serving, logger, metrics: opts.metrics });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
