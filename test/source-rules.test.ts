@@ -62,7 +62,7 @@ const rules: Rule[] = [
   {
     name: 'statements on a raw connection',
     pattern: /\.query(<[^>]*>)?\(/,
-    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/orm.ts', 'db/embedded.ts'],
+    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/embedded.ts'],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },
   {
