@@ -110,17 +110,18 @@ export async function startPgbouncer(targetUrl: string, logins: PgbouncerLogin[]
   }
   await chmod(dir, 0o700);
 
-  const child = spawn(PGBOUNCER, [...(user ? ['-u', user.name] : []), join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Started by a small sh that ends pgbouncer when our end of its stdin closes: on `stop`, and
+  // also when this process dies without running any handler (a worker killed on a timeout), so
+  // no pgbouncer outlives its test. (An asynchronous list's stdin is /dev/null in sh, hence fd 3.)
+  const watch = 'exec 3<&0; "$@" 3<&- & p=$!; (cat <&3 >/dev/null; kill -TERM $p 2>/dev/null) & wait $p';
+  const args = [...(user ? ['-u', user.name] : []), join(dir, 'pgbouncer.ini')];
+  const child = spawn('sh', ['-c', watch, 'pgbouncer-watch', PGBOUNCER, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
-  // Never outlive the test process, even when it dies before `stop`.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
   const stop = async () => {
-    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM'); // pgbouncer: immediate shutdown
+      child.stdin!.end(); // pgbouncer gets SIGTERM: immediate shutdown, pgbouncer(1) "Signals"
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
