@@ -25,6 +25,7 @@ import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
+import { sessionPoolingProblems } from './db/session-pooling-check.js';
 import { tenantTableProblems } from './db/tenant-table-check.js';
 import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
 import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
@@ -60,6 +61,9 @@ export async function createServer({ config, orm, logger, typeDefs, metrics }: S
     if (config.isProduction) throw new TenancyCheckError(roleProblems);
     logger.warn({ problems: roleProblems }, 'row-level security is NOT enforced for requests');
   }
+  // Refused in every mode: it is a misconfiguration, never a development convenience.
+  const poolingProblems = await sessionPoolingProblems(orm, config.database.poolMode);
+  if (poolingProblems.length > 0) throw new TenancyCheckError(poolingProblems);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

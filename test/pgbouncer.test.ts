@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
 import { CreateDocumentDocument, DocumentsDocument, LoginDocument, MeDocument } from '../src/client/generated/graphql.js';
 import { Document } from '../src/db/entities/index.js';
+import { connectOrm } from '../src/db/orm.js';
+import { servingConnection } from '../src/db/serving-connection.js';
 import { SERVING_ROLE, servingRoleProblems } from '../src/db/serving-role.js';
+import { createServer } from '../src/server.js';
 import { inSession } from '../src/tenancy/rls-session.js';
 import { forkForSystem } from '../src/tenancy/tenant-entity-manager.js';
-import { startApp, type TestApp } from './support/app.js';
+import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, TEST_PASSWORD, type TestOrg } from './support/factories.js';
 import { gqlOk } from './support/graphql.js';
@@ -26,6 +31,17 @@ let orgs: TestOrg[];
 
 const shuffled = <T>(items: T[]) => items.map((item) => [Math.random(), item] as const).sort((x, y) => x[0] - y[0]).map(([, item]) => item);
 /** Runs `sql` `times` times at once on an ORM's pool, so the calls spread over its connections. */
+/** createServer's start-up checks for a serving pool configured by `env` (DATABASE_URL the owner's). */
+async function startServing(env: Record<string, string>): Promise<void> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...env });
+  const orm = await connectOrm({ ...servingConnection(config.database, config.database.url!), mode: config.mode, poolMax: 4 });
+  try {
+    const server = await createServer({ config, orm, logger: pino({ level: 'silent' }) });
+    await server.close();
+  } finally {
+    await orm.close();
+  }
+}
 const concurrently = (app: TestApp, which: 'orm' | 'serving', sql: string, times = 20) =>
   Promise.all(Array.from({ length: times }, () => forkForSystem(app[which].em, 'test: who runs this').execute<{ who: string }[]>(sql)));
 
@@ -117,5 +133,19 @@ describe.skipIf(pgbouncerMissing())(`two instances, one behind pgbouncer in tran
     await Promise.all(orgs.map((org) => gqlOk(pooled, DocumentsDocument, { first: 5 }, { token: org.owner.token })));
     const who = await concurrently(pooled, 'orm', 'select current_user as who');
     expect(new Set(who.flat().map((r) => r.who))).toEqual(new Set([owner.user]));
+  });
+
+  it('an instance configured for sessions (SET ROLE) refuses to start behind transaction pooling, and starts behind session pooling', async () => {
+    const database = new URL(direct.databaseUrl).pathname.slice(1);
+    const sharedSession = /two serving connections shared one PostgreSQL session/;
+    await expect(startServing({ DATABASE_URL: bouncer!.url(owner, database) })).rejects.toThrow(sharedSession);
+    // Its own login, but named statements (DB_POOL_MODE left at session): refused too.
+    await expect(startServing({ DATABASE_URL: direct.databaseUrl, DATABASE_SERVING_URL: bouncer!.url(serving, database) })).rejects.toThrow(sharedSession);
+    const sessionPooler = await startPgbouncer(direct.databaseUrl, [owner], { poolSize: POOL_SIZE, poolMode: 'session' });
+    try {
+      await startServing({ DATABASE_URL: sessionPooler.url(owner, database) });
+    } finally {
+      await sessionPooler.stop();
+    }
   });
 });

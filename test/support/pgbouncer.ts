@@ -68,13 +68,17 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
 
 /**
  * A private pgbouncer on a free loopback port in front of the server of `targetUrl` (any
- * database of it: `* = host= port=`), in pool_mode=transaction with `poolSize` server connections
+ * database of it: `* = host= port=`), in `poolMode` (default transaction) with `poolSize` server connections
  * per user and database (default 2), so that many client connections really share a few. Clients
  * are not authenticated (auth_type=trust: a test harness); `logins` is its auth_file, whose
  * passwords pgbouncer uses to log in to PostgreSQL. Files live in a fresh directory, removed by
  * `stop`. Source for the settings: pgbouncer(5), Debian's pgbouncer 1.18.
  */
-export async function startPgbouncer(targetUrl: string, logins: PgbouncerLogin[], { poolSize = 2 } = {}): Promise<Pgbouncer> {
+export async function startPgbouncer(
+  targetUrl: string,
+  logins: PgbouncerLogin[],
+  { poolSize = 2, poolMode = 'transaction' }: { poolSize?: number; poolMode?: 'session' | 'transaction' } = {},
+): Promise<Pgbouncer> {
   const target = new URL(targetUrl);
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'tenantql-pgbouncer-'));
@@ -91,7 +95,7 @@ export async function startPgbouncer(targetUrl: string, logins: PgbouncerLogin[]
       'unix_socket_dir =',
       'auth_type = trust',
       `auth_file = ${join(dir, 'userlist.txt')}`,
-      'pool_mode = transaction',
+      `pool_mode = ${poolMode}`,
       `default_pool_size = ${poolSize}`,
       'max_client_conn = 200',
       // A client waiting longer than this for a server connection gets an error, not a hang.
