@@ -43,6 +43,8 @@ const rules: Rule[] = [
       'tenancy/tenant-entity-manager.ts', 'tenancy/rls-session.ts', 'tenancy/tenant-session.ts', 'db/serving-role.ts',
       // Catalog reads at start-up (row-level security of every tenant table): no tenant rows.
       'db/tenant-table-check.ts',
+      // pg_backend_pid() on two serving connections at start-up: no tenant rows.
+      'db/session-pooling-check.ts',
       // Reads every user's email and writes it back normalized (JavaScript, not SQL, computes the form): system work at migration time.
       'db/migrations/Migration20261201000000_normalize_emails.ts',
       // Reads the serving pool's connection counts for metrics (knex's tarn pool); runs no statement.
@@ -62,7 +64,7 @@ const rules: Rule[] = [
   {
     name: 'statements on a raw connection',
     pattern: /\.query(<[^>]*>)?\(/,
-    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/embedded.ts'],
+    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/session-pooling-check.ts', 'db/embedded.ts'],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },
   {
