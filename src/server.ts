@@ -25,6 +25,7 @@ import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createRateLimits } from './rate-limit/index.js';
 import { typeEntities } from './graphql/type-entities.js';
 import { servingRoleProblems } from './db/serving-role.js';
+import { sessionPoolingProblems } from './db/session-pooling-check.js';
 import { tenantTableProblems } from './db/tenant-table-check.js';
 import { servePlacements } from './db/deployment.js';
 import { SHARED_PLACEMENT } from './tenancy/placement/placement-name.js';
@@ -69,6 +70,9 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
     if (config.isProduction) throw new TenancyCheckError(roleProblems);
     logger.warn({ problems: roleProblems }, 'row-level security is NOT enforced for requests');
   }
+  // Refused in every mode: it is a misconfiguration, never a development convenience.
+  const poolingProblems = await sessionPoolingProblems(orm, config.database.poolMode);
+  if (poolingProblems.length > 0) throw new TenancyCheckError(poolingProblems);
 
   const ownDeployment = givenRouter ? undefined : await servePlacements(orm, { config, logger, embedded: false });
   const router = givenRouter ?? ownDeployment!.router;

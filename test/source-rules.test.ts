@@ -44,6 +44,8 @@ const rules: Rule[] = [
       // Catalog reads at start-up (row-level security, keys and replica identity of every tenant table): no tenant rows.
       'db/tenant-table-check.ts',
       'db/tenant-key-check.ts',
+      // pg_backend_pid() on two serving connections at start-up: no tenant rows.
+      'db/session-pooling-check.ts',
       // Reads every user's email and writes it back normalized (JavaScript, not SQL, computes the form): system work at migration time.
       'db/migrations/Migration20261201000000_normalize_emails.ts',
       // Reads the serving pool's connection counts for metrics (knex's tarn pool); runs no statement.
@@ -68,7 +70,7 @@ const rules: Rule[] = [
     name: 'statements on a raw connection',
     pattern: /\.query(<[^>]*>)?\(/,
     // placement-pools.ts: `select 1` on a short connection, to tell whether an idle placement answers (/readyz).
-    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/orm.ts', 'db/embedded.ts', 'tenancy/placement/placement-pools.ts'],
+    allowedIn: ['tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/session-pooling-check.ts', 'db/embedded.ts', 'tenancy/placement/placement-pools.ts'],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },
   {

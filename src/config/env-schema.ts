@@ -3,6 +3,7 @@ import { edgeEnvSchema } from './edge.js';
 import { mailEnvSchema } from './mail.js';
 import { operationsEnvSchema } from './operations.js';
 import { placementEnvSchema } from './placements.js';
+import { poolingEnvSchema } from './pooling.js';
 import { rateLimitEnvSchema } from './rate-limit.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
@@ -35,6 +36,8 @@ export const envSchema = z.object({
   DATABASE_URL: postgresUrl,
   CUSTOMER_DATABASE_URL: postgresUrl,
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Behind pgbouncer: DB_POOL_MODE, DATABASE_SERVING_URL (pooling.ts).
+  ...poolingEnvSchema,
   DATA_DIR: z.string().min(1).default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5454),
   SEED_DEMO_DATA: z.enum(['auto', 'true', 'false']).default('auto'),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { edgeConfig, type EdgeLimits } from './edge.js';
 import { envSchema, type RawEnv } from './env-schema.js';
 import { mailConfig, type MailConfig } from './mail.js';
+import { poolingConfig, type PoolingConfig } from './pooling.js';
 import { operationsConfig, type MetricsConfig, type TrustedDocumentsMode } from './operations.js';
 import { placementConfig, type PlacementConfig } from './placements.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
@@ -29,7 +30,7 @@ export interface AppConfig {
     poolMax: number;
     dataDir: string;
     embeddedPort: number;
-  };
+  } & PoolingConfig;
   /** Dedicated placements (PLACEMENT_<NAME>_URL), routing cache and pool caps (src/tenancy/placement/). */
   placements: PlacementConfig;
   seedDemoData: RawEnv['SEED_DEMO_DATA'];
@@ -129,10 +130,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const mail = mailConfig(e, problems);
   const operations = operationsConfig(e, problems);
   const placements = placementConfig(env, e, problems);
+  const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
+  const ownerUrl = (singleTenant ? e.CUSTOMER_DATABASE_URL : undefined) ?? e.DATABASE_URL;
+  const pooling = poolingConfig({ ...e, ownerUrl }, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
   return {
     nodeEnv: isProduction ? 'production' : e.NODE_ENV,
     isProduction,
@@ -143,10 +146,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultOrganizationId: singleTenant ? e.DEFAULT_ORGANIZATION_ID : undefined,
     defaultOrganizationName: e.DEFAULT_ORGANIZATION_NAME,
     database: {
-      url: (singleTenant ? e.CUSTOMER_DATABASE_URL : undefined) ?? e.DATABASE_URL,
+      url: ownerUrl,
       poolMax: e.DB_POOL_MAX,
       dataDir: e.DATA_DIR,
       embeddedPort: e.EMBEDDED_PG_PORT,
+      ...pooling,
     },
     placements,
     seedDemoData: e.SEED_DEMO_DATA,

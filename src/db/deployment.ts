@@ -9,7 +9,7 @@ import { prepareDatabase } from './bootstrap.js';
 import { EmbeddedPlacements } from './embedded-placements.js';
 import { connectOrm, type Orm } from './orm.js';
 import { claimPlacementIdentity, schemaVersionProblems } from './placement-database.js';
-import { SERVING_ROLE } from './serving-role.js';
+import { servingConnection } from './serving-connection.js';
 
 /** What serves requests: the shared database's serving ORM and the router over every placement. */
 export interface Deployment {
@@ -46,7 +46,8 @@ export async function openDeployment({ config, logger, sharedUrl, embedded }: De
   } finally {
     await owner.close();
   }
-  const shared = await connectOrm({ clientUrl: sharedUrl, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  // Requests run as the row-level-security role: its own login, or SET ROLE (serving-connection.ts).
+  const shared = await connectOrm({ ...servingConnection(config.database, sharedUrl), mode: config.mode, poolMax: config.database.poolMax });
   try {
     return await servePlacements(shared, { config, logger, sharedUrl, embedded });
   } catch (err) {
@@ -65,6 +66,7 @@ export async function servePlacements(shared: Orm, { config, logger, sharedUrl, 
   await created?.refresh();
   const pools = new PlacementPools(shared, {
     mode: config.mode,
+    database: config.database,
     poolMax: config.database.poolMax,
     totalPoolMax: config.placements.totalPoolMax,
     idleMs: config.placements.poolIdleMs,

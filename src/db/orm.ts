@@ -7,6 +7,7 @@ import type { DeploymentMode } from '../config/index.js';
 import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { TenantFlushGuard } from '../tenancy/tenant-flush-guard.js';
 import { tenantFilter, viewerFilter } from '../tenancy/tenant-filter.js';
+import { afterCreateFor } from './connection-setup.js';
 import { entities } from './entities/index.js';
 import { HandWrittenMigrationGenerator, HandWrittenSchemaGenerator } from './hand-written-schema.js';
 
@@ -44,6 +45,8 @@ export interface OrmSettings {
    * own (src/tenancy/placement/placement-pools.ts).
    */
   contextName?: string;
+  /** Strip names from fixed statements (DB_POOL_MODE=transaction; src/db/connection-setup.ts). */
+  unnamedStatements?: boolean;
 }
 
 /**
@@ -51,7 +54,8 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, contextName }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName }: OrmSettings): Options {
+  const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
     ...(contextName ? { contextName } : {}),
@@ -74,7 +78,7 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
       min: 0,
       max: poolMax,
       idleTimeoutMillis: 10_000,
-      ...(role ? { afterCreate: (conn: PgConnection, done: (err: Error | null, conn: PgConnection) => void) => conn.query(`set role "${role}"`, (err) => done(err, conn)) } : {}),
+      ...(afterCreate ? { afterCreate } : {}),
     },
     migrations: {
       path: MIGRATIONS_DIR,
@@ -94,8 +98,6 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
     debug,
   });
 }
-
-type PgConnection = { query(sql: string, cb: (err: Error | null) => void): void };
 
 export type Orm = MikroORM;
 

@@ -10,7 +10,7 @@ import { connectOrm, type Orm } from '../../src/db/orm.js';
 import { claimPlacementIdentity } from '../../src/db/placement-database.js';
 import { SHARED_PLACEMENT } from '../../src/tenancy/placement/placement-name.js';
 import type { TenantRouter } from '../../src/tenancy/placement/tenant-router.js';
-import { SERVING_ROLE } from '../../src/db/serving-role.js';
+import { servingConnection } from '../../src/db/serving-connection.js';
 import type { Metrics } from '../../src/metrics/metrics.js';
 import { createServer } from '../../src/server.js';
 import { createTestDatabase } from './database.js';
@@ -82,7 +82,8 @@ export async function startApp(
   await prepareDatabase(orm, config, logger, { embedded: false });
   // The shared placement is prepared above (with the owner ORM the tests keep); dedicated ones by servePlacements.
   await claimPlacementIdentity(orm, SHARED_PLACEMENT);
-  const serving = await connectOrm({ clientUrl: config.database.url!, mode: config.mode, poolMax: config.database.poolMax, role: SERVING_ROLE });
+  // Connected as main.ts connects it: its own login (DATABASE_SERVING_URL) or the owner's plus SET ROLE.
+  const serving = await connectOrm({ ...servingConnection(config.database, config.database.url!), mode: config.mode, poolMax: config.database.poolMax });
   const deployment = await servePlacements(serving, { config, logger, embedded: false });
   const server = await createServer({ config, orm: serving, router: deployment.router, logger, metrics: opts.metrics });
   const placementOwners: Record<string, Orm> = {};

@@ -1,14 +1,17 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { DeploymentMode } from '../../config/index.js';
+import type { AppConfig, DeploymentMode } from '../../config/index.js';
 import { migratePlacement, servingProblems } from '../../db/placement-database.js';
 import { connectOrm, type Orm } from '../../db/orm.js';
-import { SERVING_ROLE } from '../../db/serving-role.js';
+import { servingConnection } from '../../db/serving-connection.js';
+import { sessionPoolingProblems } from '../../db/session-pooling-check.js';
 import { isConnectionFailure, PlacementUnavailableError } from './placement-errors.js';
 import { SHARED_PLACEMENT } from './placement-name.js';
 
 export interface PlacementPoolOptions {
   mode: DeploymentMode;
+  /** How serving connections log in and whether a transaction pooler sits in front (DB_POOL_MODE, DATABASE_SERVING_URL). */
+  database: Pick<AppConfig['database'], 'poolMode' | 'servingUrl'>;
   /** Connections per placement pool (DB_POOL_MAX). */
   poolMax: number;
   /** Connections across all pools, the shared one included (DB_POOL_TOTAL_MAX). */
@@ -131,8 +134,10 @@ export class PlacementPools {
       if (problems.length > 0) return fail('refused', problems.join(' '), RETRY_REFUSED_MS);
       // Its own context name, so that work on it inside a shared-database transaction (sign-up
       // provisioning a dedicated placement) never joins that transaction, nor the reverse.
-      serving = await connectOrm({ clientUrl: url, mode, poolMax, role: SERVING_ROLE, contextName: `placement:${name}` });
+      const login = servingConnection(this.options.database, url, { placement: true });
+      serving = await connectOrm({ ...login, mode, poolMax, contextName: `placement:${name}` });
       const checked = await servingProblems(serving, name, { strictRole });
+      checked.problems.push(...(await sessionPoolingProblems(serving, this.options.database.poolMode)).map((p) => `placement ${name}: ${p}`));
       if (checked.warnings.length > 0) logger.warn({ placement: name, problems: checked.warnings }, 'row-level security is NOT enforced for requests');
       if (checked.problems.length > 0) {
         await serving.close();
