@@ -13,6 +13,7 @@ import { sleep } from './support/documents-helpers.js';
 import { createOrg, TEST_PASSWORD, type TestOrg } from './support/factories.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
 import { inviteAndAccept, signUpAndConfirm } from './support/mail.js';
+import { switchPlacement } from './support/placement-switch.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
 // Hybrid deployment (issue 10): the shared database and dedicated placements in one deployment,
@@ -150,10 +151,7 @@ describe('fencing', () => {
 
     // The organization is switched to beta behind the instance's back (what a move's last step
     // does): its rows copied, the directory and both placements updated with epoch 2.
-    await copyOrganization(org.id, app.placementUrls.acme!, app.placementUrls.beta!);
-    await withSql(app.databaseUrl, (c) => c.query(`update organization set placement = 'beta', placement_epoch = 2 where id = $1`, [org.id]));
-    await withSql(app.placementUrls.acme!, (c) => c.query(`update organization set placement = 'beta', state = 'archived', placement_epoch = 2 where id = $1`, [org.id]));
-    await withSql(app.placementUrls.beta!, (c) => c.query(`update organization set placement = 'beta', state = 'active', placement_epoch = 2 where id = $1`, [org.id]));
+    await switchPlacement(app, org.id, 'acme', 'beta');
     expect((await app.router.directory.lookup(org.id))?.placement).toBe('acme'); // still stale
 
     const written = await createDocument(org.owner.token, 'after the switch');
@@ -200,25 +198,3 @@ describe('a placement that is down', () => {
     expect(back).toHaveLength(1);
   });
 });
-
-/** Copies an organization's rows (organization, users, memberships, documents) from one placement's database to another's, as the owner. */
-async function copyOrganization(organizationId: string, fromUrl: string, toUrl: string): Promise<void> {
-  const read = (sql: string) => withSql(fromUrl, (c) => c.query(sql, [organizationId]).then((r) => r.rows));
-  const organization = await read('select * from organization where id = $1');
-  const users = await read('select u.* from "user" u join membership m on m.user_id = u.id where m.organization_id = $1');
-  const memberships = await read('select * from membership where organization_id = $1');
-  const documents = await read('select * from document where organization_id = $1');
-  await withSql(toUrl, async (c) => {
-    await c.query('begin');
-    for (const [table, rows] of [['organization', organization], ['user', users], ['membership', memberships], ['document', documents]] as const) {
-      for (const row of rows) {
-        const columns = Object.keys(row);
-        await c.query(
-          `insert into "${table}" (${columns.map((k) => `"${k}"`).join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')}) on conflict do nothing`,
-          Object.values(row),
-        );
-      }
-    }
-    await c.query('commit');
-  });
-}

@@ -14,6 +14,7 @@ import { startApp, TEST_JWT_SECRET, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, TEST_PASSWORD, type TestOrg } from './support/factories.js';
 import { gqlOk } from './support/graphql.js';
+import { switchPlacement } from './support/placement-switch.js';
 import { PGBOUNCER, PGBOUNCER_SKIP_REASON, pgbouncerAvailable, pgbouncerMissing, startPgbouncer, type Pgbouncer, type PgbouncerLogin } from './support/pgbouncer.js';
 
 // Two instances of the app on one database: `direct` connects straight to PostgreSQL (SET ROLE
@@ -49,7 +50,9 @@ describe.skipIf(pgbouncerMissing())(`two instances, one behind pgbouncer in tran
   beforeAll(async () => {
     // CI installs pgbouncer (.ci/run): there, a missing binary is a failure, not a skip.
     if (!pgbouncerAvailable()) throw new Error(`CI has no ${PGBOUNCER}: .ci/run should have installed it`);
-    direct = await startApp();
+    // Both instances on the same placements (the shared database and two dedicated ones), with a
+    // long routing cache: a placement change must be seen by both through fencing alone.
+    direct = await startApp({ PLACEMENT_CACHE_TTL_MS: '600000' }, undefined, { placements: ['acme', 'beta'] });
     const url = new URL(direct.databaseUrl);
     const database = decodeURIComponent(url.pathname.slice(1));
     owner = { user: decodeURIComponent(url.username) || 'postgres', password: decodeURIComponent(url.password) };
@@ -58,8 +61,21 @@ describe.skipIf(pgbouncerMissing())(`two instances, one behind pgbouncer in tran
     await withSql(direct.databaseUrl, (c) => c.query(`create role "${serving.user}" login password '${serving.password}' in role "${SERVING_ROLE}"`));
     bouncer = await startPgbouncer(direct.databaseUrl, [owner, serving], { poolSize: POOL_SIZE });
     // The owner's pool (migrations, factories) goes through the same pgbouncer: it must never pick up the serving role.
-    pooled = await startApp({ DB_POOL_MODE: 'transaction', DATABASE_SERVING_URL: bouncer.url(serving, database), DB_POOL_MAX: '8' }, bouncer.url(owner, database));
-    orgs = await Promise.all([0, 1, 2].map(() => createOrg(direct, { roles: ['OWNER', 'MEMBER'], documents: 3 })));
+    const placementDatabase = (name: string) => decodeURIComponent(new URL(direct.placementUrls[name]!).pathname.slice(1));
+    pooled = await startApp(
+      {
+        DB_POOL_MODE: 'transaction',
+        DATABASE_SERVING_URL: bouncer.url(serving, database),
+        DB_POOL_MAX: '8',
+        PLACEMENT_CACHE_TTL_MS: '600000',
+        PLACEMENT_ACME_URL: bouncer.url(owner, placementDatabase('acme')),
+        PLACEMENT_BETA_URL: bouncer.url(owner, placementDatabase('beta')),
+      },
+      bouncer.url(owner, database),
+    );
+    // One organization on each placement (createOrg places them in turn: acme, beta, shared).
+    orgs = [];
+    for (let i = 0; i < 3; i++) orgs.push(await createOrg(direct, { roles: ['OWNER', 'MEMBER'], documents: 3 }));
   });
   afterAll(async () => {
     await pooled?.close();
@@ -119,11 +135,15 @@ describe.skipIf(pgbouncerMissing())(`two instances, one behind pgbouncer in tran
     // The ORM's tenant filter off (a system scope): only row-level security decides.
     const unscoped = forkForSystem(pooled.serving.em, 'test: RLS alone through pgbouncer');
     expect(await unscoped.find(Document, {})).toEqual([]);
-    const [a] = orgs as [TestOrg];
+    // The shared database's organization (pooled.serving is the shared placement's pool).
+    const a = orgs.find((o) => o.placement === 'shared')!;
     const inA = await inSession(unscoped, { organizationId: a.id, userId: a.owner.id }, (em) => em.find(Document, {}));
     expect(new Set(inA.map((d) => d.organizationId))).toEqual(new Set([a.id]));
-    // pgbouncer really shares: the app's pool of 8 reaches PostgreSQL through at most POOL_SIZE sessions.
-    const sessions = await withSql(direct.databaseUrl, (c) => c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where usename = $1', [serving.user]));
+    // pgbouncer really shares: the app's pool of 8 reaches PostgreSQL through at most POOL_SIZE
+    // sessions (per database: pgbouncer pools per login and database, and each placement is one).
+    const sessions = await withSql(direct.databaseUrl, (c) =>
+      c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where usename = $1 and datname = current_database()', [serving.user]),
+    );
     expect(sessions.rows[0]!.n).toBeGreaterThan(0);
     expect(sessions.rows[0]!.n).toBeLessThanOrEqual(POOL_SIZE);
   });
@@ -147,5 +167,23 @@ describe.skipIf(pgbouncerMissing())(`two instances, one behind pgbouncer in tran
     } finally {
       await sessionPooler.stop();
     }
+  });
+
+  it('a placement change is seen by both instances: each is fenced off the old placement and writes land on the new one only', async () => {
+    const org = await createOrg(direct, { placement: 'acme', documents: 1 });
+    const token = org.owner.token;
+    for (const app of [direct, pooled]) expect((await gqlOk(app, DocumentsDocument, { first: 5 }, { token })).documents.edges).toHaveLength(1);
+
+    await switchPlacement(direct, org.id, 'acme', 'beta');
+    const written = [];
+    for (const app of [pooled, direct]) {
+      written.push((await gqlOk(app, CreateDocumentDocument, { input: { title: `after the switch, through ${app === pooled ? 'pgbouncer' : 'a direct pool'}` } }, { token })).createDocument.id);
+      expect((await app.router.directory.lookup(org.id))?.placement).toBe('beta');
+    }
+    const onPlacement = async (name: string) =>
+      (await withSql(direct.placementUrls[name]!, (c) => c.query('select id from document where organization_id = $1', [org.id]))).rows.map((r: { id: string }) => r.id);
+    expect(await onPlacement('beta')).toEqual(expect.arrayContaining(written));
+    expect(await onPlacement('acme')).toEqual([org.documents[0]!.id]);
+    for (const app of [direct, pooled]) expect((await gqlOk(app, DocumentsDocument, { first: 5 }, { token })).documents.edges).toHaveLength(3);
   });
 });
