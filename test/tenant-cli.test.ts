@@ -128,6 +128,34 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     expect(line).toMatch(new RegExp(`^${organization.id}\\s+${organization.slug}\\s+alpha\\s+standard\\s+active\\s+1\\s+1\\s+1\\b`));
   });
 
+  it('counts the same as an owner that is not a superuser, whom FORCEd row-level security binds', async () => {
+    // alpha's tenant tables handed to a plain login role: as their owner it is still subject to
+    // their policies (FORCE), so only a count made with app.organization_id set sees the rows.
+    const role = `tenantql_test_owner_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    const database = new URL(alpha).pathname.slice(1);
+    await withSql(alpha, async (c) => {
+      await c.query(`create role "${role}" login nosuperuser nobypassrls password '${password}'`);
+      await c.query(`grant connect on database "${database}" to "${role}"`);
+      for (const table of ['membership', 'document', 'activity_event', 'comment', 'invitation']) await c.query(`alter table "${table}" owner to "${role}"`);
+    });
+    try {
+      const asOwner = new URL(alpha);
+      asOwner.username = role;
+      asOwner.password = password;
+      const result = await tenant(['list', '--json'], { ...env, PLACEMENT_ALPHA_URL: asOwner.toString() });
+      expect(result.code, result.stderr).toBe(0);
+      const { organizations } = JSON.parse(result.stdout) as { organizations: OrganizationReport[] };
+      expect(organizations.find((o) => o.id === organization.id)).toMatchObject({ members: 1, rows: { membership: 1, document: 1 } });
+    } finally {
+      await withSql(alpha, async (c) => {
+        await c.query(`reassign owned by "${role}" to current_user`);
+        await c.query(`drop owned by "${role}"`);
+        await c.query(`drop role "${role}"`);
+      });
+    }
+  });
+
   it('placements shows the three placements reachable, with the current schema, row-level security in place and their counts', async () => {
     const result = await tenant(['placements', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
