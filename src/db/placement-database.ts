@@ -42,8 +42,18 @@ export async function claimPlacementIdentity(owner: Orm, name: string): Promise<
  * database migrated by newer code). Returns one sentence per problem, naming the placement.
  */
 export async function schemaVersionProblems(owner: Orm, name: string): Promise<string[]> {
+  const executed = (await owner.getMigrator().getExecutedMigrations()).map((m) => m.name);
+  return migrationProblems(name, executed);
+}
+
+/**
+ * The check of schemaVersionProblems on a list of applied migration names (as
+ * `mikro_orm_migrations.name` holds them, with or without `.ts`/`.js`), for readers that must
+ * not write: the Migrator creates its table when it is missing. One sentence per problem.
+ */
+export function migrationProblems(name: string, executedNames: string[]): string[] {
   const known = new Set(knownMigrations());
-  const executed = (await owner.getMigrator().getExecutedMigrations()).map((m) => m.name.replace(/\.(ts|js)$/, ''));
+  const executed = executedNames.map((m) => m.replace(/\.(ts|js)$/, ''));
   const unknown = executed.filter((m) => !known.has(m));
   const missing = [...known].filter((m) => !executed.includes(m));
   const problems: string[] = [];

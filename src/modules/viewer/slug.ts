@@ -30,7 +30,7 @@ const MAX_ATTEMPTS = 5;
  */
 export async function createOrganization(
   em: TenantEntityManager,
-  data: { id: string; name: string; placement?: string },
+  data: { id: string; name: string; placement?: string; tier?: string },
   suffix: () => string = randomSuffix,
 ): Promise<Organization> {
   const base = slugify(data.name);

@@ -33,7 +33,13 @@ export async function provisionOnPlacement(
   if (placement === SHARED_PLACEMENT) return;
   const { orm, release } = await pools.acquire(placement);
   try {
-    await inSession(forkForTenant(orm.em, organization.id), { organizationId: organization.id, userId: owner.id }, async (tx) => {
+    // Called inside the caller's shared-database transaction: MikroORM resolves a global
+    // EntityManager's fork to the transaction in context by context name. Each placement's ORM
+    // has its own (placement-pools.ts); not resolving at all also keeps this fork off the
+    // shared transaction if an ORM were ever built without one (the shared database would then
+    // fence the new organization).
+    const placementEm = orm.em.fork({ disableContextResolution: true });
+    await inSession(forkForTenant(placementEm, organization.id), { organizationId: organization.id, userId: owner.id }, async (tx) => {
       tx.create(Organization, { ...organization, placement, state: 'active', placementEpoch: 1 });
       await ensureUserCopy(tx, owner);
       tx.create(Membership, { organizationId: organization.id, userId: owner.id, role: owner.role });

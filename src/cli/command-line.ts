@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { usageError } from './cli-error.js';
+
+/** A command line, parsed: which command, its arguments, and whether to print JSON. */
+export type Invocation =
+  | { command: 'help' }
+  | { command: 'placements'; json: boolean }
+  | { command: 'placements create'; json: boolean; name: string }
+  | { command: 'list'; json: boolean }
+  | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string };
+
+/** `--help`'s text: every command. */
+export const HELP = `Usage: npm run -s tenant -- <command> [--json]
+
+Commands:
+  placements                      each placement: reachable, schema version, row-level security, organizations, rows
+  placements create <name>        a new placement: database tenantql_<name> on the embedded server (embedded default only)
+  list                            organizations: placement, tier, state, epoch, members and rows (counted on their placement)
+  create <name> --owner <email> --placement <placement> [--tier <tier>]
+                                  an organization on a placement, owned by an existing account
+
+Options:
+  --json                          one JSON document on stdout instead of a table
+  --help                          this text
+
+Configuration comes from the environment and ./.env, as for npm start. Exit code 0 on success,
+1 when a command fails, 2 for a bad command line; the reason is one sentence on stderr.`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  owner: { type: 'string' },
+  placement: { type: 'string' },
+  tier: { type: 'string' },
+} as const;
+
+/** Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for anything it does not understand. */
+export function parseCommandLine(argv: string[]): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const option = /'(-[^']*)'/.exec(e.message ?? '')?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`Unknown option ${option ?? ''}.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`Option ${option ?? ''} needs a value.`);
+    throw usageError('The command line could not be read.');
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { command: 'help' };
+  const json = values.json === true;
+  const [first, second, ...rest] = positionals;
+  const only = (command: string, allowed: string[]) => {
+    const extra = (['owner', 'placement', 'tier'] as const).filter((o) => values[o] !== undefined && !allowed.includes(o));
+    if (extra.length > 0) throw usageError(`\`${command}\` takes no --${extra[0]} option.`);
+  };
+  if (first === 'placements' && second === undefined) return only('placements', []), { command: 'placements', json };
+  if (first === 'placements' && second === 'create') {
+    only('placements create', []);
+    if (rest.length !== 1) throw usageError('`placements create` takes one placement name.');
+    return { command: 'placements create', json, name: rest[0]! };
+  }
+  if (first === 'list' && second === undefined) return only('list', []), { command: 'list', json };
+  if (first === 'create') {
+    only('create', ['owner', 'placement', 'tier']);
+    if (second === undefined || rest.length > 0) throw usageError('`create` takes one organization name (quote it if it has spaces).');
+    if (!values.owner) throw usageError('`create` needs --owner <email>.');
+    if (!values.placement) throw usageError('`create` needs --placement <name> (shared or a dedicated placement).');
+    return { command: 'create', json, name: second, owner: values.owner, placement: values.placement, tier: values.tier };
+  }
+  throw usageError(`Unknown command \`${positionals.join(' ')}\`.`);
+}

@@ -1,0 +1,274 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
+import { withDatabase } from '../src/db/embedded-placements.js';
+import { connectOrm } from '../src/db/orm.js';
+import { knownMigrations } from '../src/db/placement-database.js';
+import type { OrganizationReport } from '../src/cli/list.js';
+import type { PlacementReport } from '../src/cli/placements.js';
+import { startApp } from './support/app.js';
+import { createTestDatabase, withSql } from './support/database.js';
+import { tokenFor } from './support/factories.js';
+import { gql } from './support/graphql.js';
+import { freePort } from './support/ports.js';
+import { ROOT } from './support/project-copy.js';
+
+// `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process
+// (what the package.json script runs), with only the environment a shell would give it.
+
+const run = promisify(execFile);
+const ENTRY = join(ROOT, 'src/cli/tenant.ts');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function tenant(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env }, timeout: 30_000 };
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', ENTRY, ...args], options);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** The command failed as promised: `code`, nothing on stdout, one sentence on stderr and no stack. */
+function expectOneSentence(result: CliResult, code: number, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(lines[0]).toMatch(/[.!?]$/);
+  expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
+}
+
+/** An account in the shared database, as sign-up leaves it. */
+async function createAccount(sharedUrl: string, email: string): Promise<string> {
+  const id = randomUUID();
+  await withSql(sharedUrl, (c) => c.query(`insert into "user" ("id", "email", "name", "password_hash", "created_at") values ($1, $2, 'Olga Owner', 'not-a-real-hash', now())`, [id, email]));
+  return id;
+}
+
+const count = (url: string, sql: string, params: unknown[]) => withSql(url, async (c) => Number((await c.query<{ n: string }>(sql, params)).rows[0]!.n));
+
+describe('npm run tenant on a shared database and two dedicated placements', () => {
+  let shared: string;
+  let alpha: string;
+  let beta: string;
+  let env: Record<string, string>;
+  const ownerEmail = `owner-${randomBytes(4).toString('hex')}@initech.test`;
+  let ownerId: string;
+  let organization: { id: string; slug: string; placement: string; tier: string; ownerId: string };
+
+  beforeAll(async () => {
+    [shared, alpha, beta] = await Promise.all([createTestDatabase(), createTestDatabase(), createTestDatabase()]);
+    env = { DATABASE_URL: shared, PLACEMENT_ALPHA_URL: alpha, PLACEMENT_BETA_URL: beta };
+    ownerId = await createAccount(shared, ownerEmail);
+  });
+
+  it('create provisions an organization on a dedicated placement for an existing account, and the API serves it there', async () => {
+    // The owner's email in another spelling: normalized as everywhere.
+    const created = await tenant(['create', 'Initech Ltd', '--owner', ownerEmail.toUpperCase(), '--placement', 'alpha', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    organization = JSON.parse(created.stdout);
+    expect(organization).toMatchObject({ placement: 'alpha', tier: 'standard', ownerId, name: 'Initech Ltd' });
+    expect(organization.slug).toMatch(/^initech-ltd-[0-9a-f]{6}$/);
+
+    // The directory and the membership index in the shared database; the organization's own rows on alpha.
+    const directory = await withSql(shared, (c) => c.query('select "placement", "state", "placement_epoch" from "organization" where "id" = $1', [organization.id]));
+    expect(directory.rows).toEqual([{ placement: 'alpha', state: 'active', placement_epoch: 1 }]);
+    expect(await count(shared, `select count(*) as n from "membership" where "organization_id" = $1 and "role" = 'OWNER'`, [organization.id])).toBe(1);
+    expect(await count(alpha, `select count(*) as n from "organization" where "id" = $1 and "placement" = 'alpha'`, [organization.id])).toBe(1);
+    expect(await count(alpha, `select count(*) as n from "membership" where "organization_id" = $1 and "user_id" = $2`, [organization.id, ownerId])).toBe(1);
+    expect(await count(beta, 'select count(*) as n from "organization"', [])).toBe(0);
+
+    const app = await startApp({ PLACEMENT_ALPHA_URL: alpha, PLACEMENT_BETA_URL: beta }, shared);
+    try {
+      const token = await tokenFor(app, ownerId, organization.id);
+      const made = await gql(app, 'mutation { createDocument(input: { title: "Launch plan", body: "on alpha" }) { id title } }', {}, { token });
+      expect(made.errors, made.raw).toBeUndefined();
+      const listed = await gql<{ documents: { edges: { node: { title: string } }[] } }, object>(app, '{ documents(first: 5) { edges { node { title } } } }', {}, { token });
+      expect(listed.errors, listed.raw).toBeUndefined();
+      expect(listed.data?.documents.edges.map((e) => e.node.title)).toEqual(['Launch plan']);
+    } finally {
+      await app.close();
+    }
+    expect(await count(alpha, 'select count(*) as n from "document" where "organization_id" = $1', [organization.id])).toBe(1);
+    expect(await count(shared, 'select count(*) as n from "document"', [])).toBe(0);
+  });
+
+  it('list shows it on its placement with the member and row counts read there', async () => {
+    // A second organization, on the shared placement, whose database also holds alpha's membership index.
+    const onShared = await tenant(['create', 'Umbrella', '--owner', ownerEmail, '--placement', 'shared', '--tier', 'enterprise', '--json'], env);
+    expect(onShared.code, onShared.stderr).toBe(0);
+    const umbrella = JSON.parse(onShared.stdout) as { id: string };
+
+    const [json, table] = await Promise.all([tenant(['list', '--json'], env), tenant(['list'], env)]);
+    expect(json.code, json.stderr).toBe(0);
+    const { organizations } = JSON.parse(json.stdout) as { organizations: OrganizationReport[] };
+    expect(organizations.map((o) => [o.id, o.placement])).toEqual([[organization.id, 'alpha'], [umbrella.id, 'shared']]);
+    expect(organizations[1]).toMatchObject({ tier: 'enterprise', members: 1, rows: { membership: 1, document: 0, activity_event: 0 } });
+    expect(organizations[0]).toMatchObject({ id: organization.id, slug: organization.slug, placement: 'alpha', tier: 'standard', state: 'active', epoch: 1, members: 1 });
+    // The shared database holds no document of it: 1 can only come from alpha.
+    expect(organizations[0]!.rows).toMatchObject({ membership: 1, document: 1, comment: 0, invitation: 0 });
+    expect(organizations[0]!.rows!.activity_event).toBeGreaterThanOrEqual(1);
+
+    expect(table.code, table.stderr).toBe(0);
+    const line = table.stdout.split('\n').find((l) => l.includes(organization.slug));
+    expect(line).toMatch(new RegExp(`^${organization.id}\\s+${organization.slug}\\s+alpha\\s+standard\\s+active\\s+1\\s+1\\s+1\\b`));
+  });
+
+  it('counts the same as an owner that is not a superuser, whom FORCEd row-level security binds', async () => {
+    // alpha's tenant tables handed to a plain login role: as their owner it is still subject to
+    // their policies (FORCE), so only a count made with app.organization_id set sees the rows.
+    const role = `tenantql_test_owner_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    const database = new URL(alpha).pathname.slice(1);
+    await withSql(alpha, async (c) => {
+      await c.query(`create role "${role}" login nosuperuser nobypassrls password '${password}'`);
+      await c.query(`grant connect on database "${database}" to "${role}"`);
+      for (const table of ['membership', 'document', 'activity_event', 'comment', 'invitation']) await c.query(`alter table "${table}" owner to "${role}"`);
+    });
+    try {
+      const asOwner = new URL(alpha);
+      asOwner.username = role;
+      asOwner.password = password;
+      const result = await tenant(['list', '--json'], { ...env, PLACEMENT_ALPHA_URL: asOwner.toString() });
+      expect(result.code, result.stderr).toBe(0);
+      const { organizations } = JSON.parse(result.stdout) as { organizations: OrganizationReport[] };
+      expect(organizations.find((o) => o.id === organization.id)).toMatchObject({ members: 1, rows: { membership: 1, document: 1 } });
+    } finally {
+      await withSql(alpha, async (c) => {
+        await c.query(`reassign owned by "${role}" to current_user`);
+        await c.query(`drop owned by "${role}"`);
+        await c.query(`drop role "${role}"`);
+      });
+    }
+  });
+
+  it('placements shows the three placements reachable, with the current schema, row-level security in place and their counts', async () => {
+    const result = await tenant(['placements', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const { placements } = JSON.parse(result.stdout) as { placements: PlacementReport[] };
+    expect(placements.map((p) => [p.name, p.source])).toEqual([['shared', 'shared'], ['alpha', 'configured'], ['beta', 'configured']]);
+    const latest = knownMigrations().at(-1);
+    for (const p of placements) {
+      expect(p, p.name).toMatchObject({ reachable: true, identity: p.name, schema: { latest, current: true, problems: [] }, rls: { ok: true, problems: [] } });
+    }
+    const [sharedReport, alphaReport, betaReport] = placements;
+    expect(alphaReport!.organizations).toEqual({ active: 1, moving: 0, archived: 0, erased: 0 });
+    expect(alphaReport!.rows).toMatchObject({ membership: 1, document: 1 });
+    // The shared database's index row of alpha's membership is not counted as shared's.
+    expect(sharedReport!.organizations.active).toBe(1);
+    expect(sharedReport!.rows).toMatchObject({ membership: 1, document: 0 });
+    expect(betaReport!.organizations.active).toBe(0);
+  });
+
+  it('an unreachable placement is reported as such, and is not an error', async () => {
+    const gone = `postgresql://postgres:s3cret-password@127.0.0.1:${await freePort()}/tenantql_gone`;
+    const result = await tenant(['placements', '--json'], { ...env, PLACEMENT_GONE_URL: gone });
+    expect(result.code, result.stderr).toBe(0);
+    const { placements } = JSON.parse(result.stdout) as { placements: PlacementReport[] };
+    expect(placements.map((p) => [p.name, p.reachable])).toEqual([['shared', true], ['alpha', true], ['beta', true], ['gone', false]]);
+    expect(placements[3]!.error).toMatch(/ECONNREFUSED/);
+    expect(result.stdout).not.toContain('s3cret-password');
+
+    const table = await tenant(['placements'], { ...env, PLACEMENT_GONE_URL: gone });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^gone\s+configured\s+NO\b/m);
+    expect(table.stdout).toMatch(/^gone: unreachable: ECONNREFUSED/m);
+  });
+
+  it('refuses, in one sentence and with a non-zero exit, what it cannot do', async () => {
+    const closedPort = await freePort();
+    const [unknownOwner, unknownPlacement, unreachable, notEmbedded, noOwner, unknownCommand, unknownOption, help] = await Promise.all([
+      tenant(['create', 'Nobody Inc', '--owner', 'nobody@example.test', '--placement', 'alpha'], env),
+      tenant(['create', 'Nowhere Inc', '--owner', ownerEmail, '--placement', 'nowhere'], env),
+      tenant(['list'], { DATABASE_URL: `postgresql://postgres:s3cret-password@127.0.0.1:${closedPort}/tenantql` }),
+      tenant(['placements', 'create', 'delta'], env),
+      tenant(['create', 'Initech'], env),
+      tenant(['frobnicate'], env),
+      tenant(['list', '--verbose'], env),
+      tenant(['--help'], {}),
+    ]);
+    expectOneSentence(unknownOwner, 1, /^No account has the email nobody@example\.test: the owner must sign up first\.$/);
+    expectOneSentence(unknownPlacement, 1, /^There is no placement "nowhere": the placements are shared, alpha, beta\.$/);
+    expectOneSentence(unreachable, 1, /^Cannot reach the database \(ECONNREFUSED/);
+    expect(unreachable.stderr).not.toContain('s3cret-password');
+    expectOneSentence(notEmbedded, 1, /create the database yourself and set PLACEMENT_DELTA_URL/);
+    expectOneSentence(noOwner, 2, /`create` needs --owner <email>/);
+    expectOneSentence(unknownCommand, 2, /^Unknown command `frobnicate`/);
+    expectOneSentence(unknownOption, 2, /^Unknown option --verbose/);
+    expect(help.code).toBe(0);
+    for (const command of ['placements', 'placements create <name>', 'list', 'create <name> --owner <email> --placement <placement>']) expect(help.stdout).toContain(command);
+    // Nothing was left behind by the refused creations.
+    expect(await count(shared, 'select count(*) as n from "organization"', [])).toBe(2);
+  });
+});
+
+describe('npm run tenant -- placements create, on the embedded server', () => {
+  let dir: string;
+  let server: EmbeddedDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    // The server `npm start` would run: database `tenantql`, password in DATA_DIR, migrated.
+    dir = await mkdtemp(join(tmpdir(), 'tenantql-cli-'));
+    await chmod(dir, 0o755); // run as root, the server runs as `postgres`: keep its files in place
+    const port = await freePort();
+    server = await startEmbeddedPostgres({ dataDir: dir, port, database: 'tenantql', persistent: false });
+    const orm = await connectOrm({ clientUrl: server.url, mode: 'multi_tenant', poolMax: 1 });
+    await orm.getMigrator().up();
+    await orm.close();
+    env = { DATA_DIR: dir, EMBEDDED_PG_PORT: String(port) };
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates tenantql_<name>, migrated and named, lists it, refuses it twice, and an organization can be placed on it', async () => {
+    const created = await tenant(['placements', 'create', 'gamma', '--json'], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toEqual({ name: 'gamma', database: 'tenantql_gamma' });
+    const gamma = withDatabase(server.url, 'tenantql_gamma');
+    expect(await withSql(gamma, async (c) => (await c.query('select "name" from "placement_identity"')).rows)).toEqual([{ name: 'gamma' }]);
+    expect(await count(gamma, 'select count(*) as n from "mikro_orm_migrations"', [])).toBe(knownMigrations().length);
+    expect(await withSql(server.url, async (c) => (await c.query('select "name", "database_name" from "placement"')).rows)).toEqual([{ name: 'gamma', database_name: 'tenantql_gamma' }]);
+
+    const [again, invalid, shared] = await Promise.all([
+      tenant(['placements', 'create', 'gamma'], env),
+      tenant(['placements', 'create', 'Bad-Name'], env),
+      tenant(['placements', 'create', 'shared'], env),
+    ]);
+    expectOneSentence(again, 1, /^Placement gamma already exists on the embedded server\.$/);
+    expectOneSentence(invalid, 1, /^"Bad-Name" is not a valid placement name/);
+    expectOneSentence(shared, 1, /is the shared placement's name/);
+
+    const email = 'hooli-owner@example.test';
+    await createAccount(server.url, email);
+    const placed = await tenant(['create', 'Hooli', '--owner', email, '--placement', 'gamma', '--tier', 'enterprise', '--json'], env);
+    expect(placed.code, placed.stderr).toBe(0);
+    expect(JSON.parse(placed.stdout)).toMatchObject({ placement: 'gamma', tier: 'enterprise' });
+
+    const report = await tenant(['placements', '--json'], env);
+    expect(report.code, report.stderr).toBe(0);
+    const { placements } = JSON.parse(report.stdout) as { placements: PlacementReport[] };
+    expect(placements.map((p) => [p.name, p.source, p.reachable, p.schema.current, p.rls.ok])).toEqual([
+      ['shared', 'shared', true, true, true],
+      ['gamma', 'embedded', true, true, true],
+    ]);
+    expect(placements[1]!.organizations.active).toBe(1);
+  });
+});
