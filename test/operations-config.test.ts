@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { configProblems } from './support/config-problems.js';
 import { operationsConfig } from '../src/config/operations.js';
 
 // TRUSTED_DOCUMENTS and METRICS_PORT (src/config/operations.ts): defaults, the accepted values,
 // and the problems reported with every other configuration problem.
 
-const problems = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-};
+const problems = configProblems;
 
 describe('TRUSTED_DOCUMENTS', () => {
   it('is allow by default (blank too), in development and production', () => {

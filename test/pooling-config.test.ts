@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { configProblems } from './support/config-problems.js';
 import { servingConnection } from '../src/db/serving-connection.js';
 import { SERVING_ROLE } from '../src/db/serving-role.js';
 
@@ -9,15 +10,7 @@ import { SERVING_ROLE } from '../src/db/serving-role.js';
 const OWNER = 'postgresql://owner:pw@db:5432/app';
 const SERVING = 'postgresql://tenantql_serving:pw@pgbouncer:6432/app';
 
-const problems = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-};
+const problems = configProblems;
 
 describe('DB_POOL_MODE', () => {
   it('is session by default (blank too), with no serving URL: the embedded default needs no setup', () => {

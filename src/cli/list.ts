@@ -1,4 +1,3 @@
-import type { OrganizationState } from '../db/entities/organization.js';
 import {
   directoryEntries,
   readAsOwner,
@@ -13,14 +12,7 @@ import { deploymentContext, knownPlacements } from './deployment-context.js';
 import { renderTable } from './table.js';
 
 /** One organization as `npm run tenant -- list` reports it (the `--json` shape). */
-export interface OrganizationReport {
-  id: string;
-  name: string;
-  slug: string;
-  placement: string;
-  tier: string;
-  state: OrganizationState;
-  epoch: number;
+export interface OrganizationReport extends DirectoryEntry {
   /** Its memberships on its placement; null when the placement could not be read. */
   members: number | null;
   /** Its rows per tenant table, read on its own placement; null when that could not be read. */
