@@ -10,6 +10,9 @@ import { createServer } from './server.js';
 
 // The only file that listens: config -> database -> server -> shutdown.
 
+/** How often (ms) to check that the process that started us is still our parent (see below). */
+const PARENT_CHECK_MS = 500;
+
 // Variables already set in the environment win over the file.
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -61,6 +64,14 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 // The terminal closing: without this Node would die at once and leave the embedded server running.
 process.on('SIGHUP', () => void shutdown('SIGHUP'));
+// `npm start` runs this under `sh -c`, and Debian's sh (dash) does not pass a SIGTERM sent to npm
+// on to us: npm and sh exit, and we would keep serving, orphaned, with the embedded server. So a
+// change of parent (re-parented to init or a subreaper) is taken as the signal it stands for.
+// Started directly under a supervisor, the parent never changes and this never fires.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown('parent exited');
+}, PARENT_CHECK_MS).unref();
 
 try {
   let url = config.database.url;

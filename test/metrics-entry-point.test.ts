@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MeDocument } from '../src/client/generated/graphql.js';
 import { TEST_JWT_SECRET } from './support/app.js';
@@ -42,6 +43,21 @@ describe('the entry point (src/main.ts)', () => {
       for (const p of [port, metricsPort]) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
     } finally {
       if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops when the shell npm start runs it under is gone (a SIGTERM to npm is not passed on by dash)', async () => {
+    const port = await freePort();
+    const env = { ...process.env, DATABASE_URL: await createTestDatabase(), HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', SEED_DEMO_DATA: 'false' };
+    // What `npm start` runs: sh -c "<script>"; the shell, like npm, ends on SIGTERM without telling node.
+    const shell = spawn('/bin/sh', ['-c', 'node --import tsx src/main.ts; true'], { cwd: ROOT, env, stdio: 'ignore' });
+    const healthy = async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok ?? false;
+    try {
+      await waitFor('the entry point to listen', async () => ((await healthy()) ? true : undefined), 30_000, 100);
+      shell.kill('SIGTERM');
+      await waitFor('the orphaned entry point to stop', async () => ((await healthy()) ? undefined : true), 10_000, 100);
+    } finally {
+      if (shell.exitCode === null) shell.kill('SIGKILL');
     }
   });
 });
