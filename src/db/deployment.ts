@@ -64,6 +64,8 @@ export async function openDeployment({ config, logger, sharedUrl, embedded }: De
 export async function servePlacements(shared: Orm, { config, logger, sharedUrl, embedded }: DeploymentOptions): Promise<Deployment> {
   const created = embedded && sharedUrl ? new EmbeddedPlacements(shared, sharedUrl) : undefined;
   await created?.refresh();
+  const shadowed = Object.keys(created?.urls() ?? {}).filter((name) => name in config.placements.urls);
+  if (shadowed.length > 0) logger.warn({ placements: shadowed }, 'PLACEMENT_<NAME>_URL overrides the placement of the same name created on the embedded server');
   const pools = new PlacementPools(shared, {
     mode: config.mode,
     database: config.database,
