@@ -28,8 +28,8 @@ Options:
                                   no behaviour depends on it yet
 
 Configuration comes from the environment and ./.env, as for npm start. Exit codes: 0 on success;
-2 for a bad command line, when nothing was run: no or an unknown command, an unknown option or one
-given twice, a missing or extra argument, a malformed value (placement name, tier, email,
+2 for a bad command line, and nothing was run: no command or an unknown one, an unknown option or
+one given twice, a missing or extra argument, a malformed value (placement name, tier, email,
 organization name); 1 when a well-formed command failed (unknown owner or placement, name taken,
 database unreachable). The reason is one sentence on stderr.`;
 
