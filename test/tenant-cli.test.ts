@@ -106,6 +106,9 @@ describe('the command line, judged before anything runs (exit code 2)', () => {
       [['create', 'x'.repeat(101), '--owner', 'olga@initech.test', '--placement', 'alpha'], /^The organization's name is 101 characters long: at most 100\./],
       [['create', 'Ini\ntech', '--owner', 'olga@initech.test', '--placement', 'alpha'], /^The organization's name contains a control character/],
       [['placements', 'create', 'Acme'], /^"Acme" is not a valid placement name/],
+      [['list', '--json=yes'], /^Option --json takes no value\./],
+      [['create', 'Initech', '--placement', 'alpha', '--owner'], /^Option --owner needs a value\./],
+      [['create', 'Initech', '--owner', '--placement', 'alpha'], /^Option --owner needs a value\./],
     ];
     for (const [argv, pattern] of malformed) expect(refusal(argv).message, JSON.stringify(argv)).toMatch(pattern);
     // A blank name is said to be blank, not too long or short.

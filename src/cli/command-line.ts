@@ -59,9 +59,11 @@ export function parseCommandLine(argv: string[]): Invocation {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    const option = /'(-[^']*)'/.exec(e.message ?? '')?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`Unknown option ${option ?? ''}.`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`Option ${option ?? ''} needs a value.`);
+    // Node's messages quote the option, a string option as '--owner <value>'.
+    const option = /'(-[^' ]*)/.exec(e.message ?? '')?.[1] ?? '';
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`Unknown option ${option}.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test(e.message ?? '')) throw usageError(`Option ${option} takes no value.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`Option ${option} needs a value.`);
     throw usageError('The command line could not be read.');
   }
   const { values, positionals, tokens } = parsed;
