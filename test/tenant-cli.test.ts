@@ -9,8 +9,11 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded
 import { withDatabase } from '../src/db/embedded-placements.js';
 import { connectOrm } from '../src/db/orm.js';
 import { knownMigrations } from '../src/db/placement-database.js';
+import { CliError, EXIT_USAGE } from '../src/cli/cli-error.js';
+import { parseCommandLine } from '../src/cli/command-line.js';
 import type { OrganizationReport } from '../src/cli/list.js';
 import type { PlacementReport } from '../src/cli/placements.js';
+import { renderTable } from '../src/cli/table.js';
 import { startApp } from './support/app.js';
 import { createTestDatabase, withSql } from './support/database.js';
 import { tokenFor } from './support/factories.js';
@@ -60,6 +63,74 @@ async function createAccount(sharedUrl: string, email: string): Promise<string> 
 }
 
 const count = (url: string, sql: string, params: unknown[]) => withSql(url, async (c) => Number((await c.query<{ n: string }>(sql, params)).rows[0]!.n));
+
+/** The usage error parseCommandLine throws for `argv` (failing the test if it throws none or another). */
+function refusal(argv: string[]): CliError {
+  try {
+    parseCommandLine(argv);
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode, (err as CliError).message).toBe(EXIT_USAGE);
+    return err as CliError;
+  }
+  throw new Error(`${JSON.stringify(argv)} was accepted`);
+}
+
+describe('the command line, judged before anything runs (exit code 2)', () => {
+  const create = ['create', 'Initech', '--owner', 'olga@initech.test', '--placement', 'alpha', '--tier', 'gold'];
+
+  it('refuses every option given twice, in every command, naming it', () => {
+    const repeated: [string[], string][] = [
+      [['placements', '--json', '--json'], 'json'],
+      [['placements', 'create', 'delta', '--json', '--json'], 'json'],
+      [['list', '--json', '--json'], 'json'],
+      [[...create, '--json', '--json'], 'json'],
+      [[...create, '--owner', 'other@initech.test'], 'owner'],
+      [[...create, '--placement', 'beta'], 'placement'],
+      [[...create, '--tier', 'gold'], 'tier'], // the same value twice too: still a guess at what was meant
+      [['create', 'Initech', '--owner=a@initech.test', '--placement', 'p', '--owner', 'b@initech.test'], 'owner'],
+      [['list', '--help', '-h'], 'help'],
+    ];
+    for (const [argv, option] of repeated) {
+      expect(refusal(argv).message, argv.join(' ')).toMatch(new RegExp(`^Option --${option} is given more than once\\. Run`));
+    }
+  });
+
+  it('refuses malformed values as a bad command line, in one sentence each', () => {
+    const malformed: [string[], RegExp][] = [
+      [['create', 'Initech', '--owner', 'olga@initech.test', '--placement', 'Acme'], /^"Acme" is not a valid placement name/],
+      [['create', 'Initech', '--owner', 'olga@initech.test', '--placement', ''], /^"" is not a valid placement name/],
+      [[...create.slice(0, 6), '--tier', 'Gold!'], /^The tier "Gold!" is not valid/],
+      [['create', 'Initech', '--owner', 'not-an-email', '--placement', 'alpha'], /^"not-an-email" is not an email address\./],
+      [['create', '', '--owner', 'olga@initech.test', '--placement', 'alpha'], /^The organization's name is empty\./],
+      [['create', 'x'.repeat(101), '--owner', 'olga@initech.test', '--placement', 'alpha'], /^The organization's name is 101 characters long: at most 100\./],
+      [['create', 'Ini\ntech', '--owner', 'olga@initech.test', '--placement', 'alpha'], /^The organization's name contains a control character/],
+      [['placements', 'create', 'Acme'], /^"Acme" is not a valid placement name/],
+      [['list', '--json=yes'], /^Option --json takes no value\./],
+      [['create', 'Initech', '--placement', 'alpha', '--owner'], /^Option --owner needs a value\./],
+      [['create', 'Initech', '--owner', '--placement', 'alpha'], /^Option --owner needs a value\./],
+    ];
+    for (const [argv, pattern] of malformed) expect(refusal(argv).message, JSON.stringify(argv)).toMatch(pattern);
+    // A blank name is said to be blank, not too long or short.
+    expect(refusal(['create', '   ', '--owner', 'olga@initech.test', '--placement', 'alpha']).message).toMatch(/^The organization's name is blank: it has only white space\./);
+  });
+
+  it('accepts any identifier as a tier, and a name of exactly 100 characters', () => {
+    for (const tier of ['gold', 'tier_2', 'enterprise']) expect(parseCommandLine([...create.slice(0, 6), '--tier', tier])).toMatchObject({ command: 'create', tier });
+    expect(parseCommandLine(['create', 'x'.repeat(100), '--owner', 'olga@initech.test', '--placement', 'alpha'])).toMatchObject({ name: 'x'.repeat(100) });
+  });
+
+  it('needs a command: none, or only --json, is a bad command line followed by the usage; --help alone is the help', () => {
+    for (const argv of [[], ['--json']]) expect(refusal(argv)).toMatchObject({ message: 'No command given.', withUsage: true });
+    expect(parseCommandLine(['--help'])).toEqual({ command: 'help' });
+    expect(parseCommandLine(['list', '-h'])).toEqual({ command: 'help' });
+  });
+
+  it('right-aligns a column of numbers also where it shows an unknown as ?', () => {
+    const table = renderTable(['placement', 'documents'], [['shared', 1234], ['gone', null]]);
+    expect(table.split('\n')).toEqual(['placement  documents', '---------  ---------', 'shared          1234', 'gone               ?']);
+  });
+});
 
 describe('npm run tenant on a shared database and two dedicated placements', () => {
   let shared: string;
@@ -169,9 +240,9 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     expect(alphaReport!.organizations).toEqual({ active: 1, moving: 0, archived: 0, erased: 0 });
     expect(alphaReport!.rows).toMatchObject({ membership: 1, document: 1 });
     // The shared database's index row of alpha's membership is not counted as shared's.
-    expect(sharedReport!.organizations.active).toBe(1);
+    expect(sharedReport!.organizations!.active).toBe(1);
     expect(sharedReport!.rows).toMatchObject({ membership: 1, document: 0 });
-    expect(betaReport!.organizations.active).toBe(0);
+    expect(betaReport!.organizations!.active).toBe(0);
   });
 
   it('an unreachable placement is reported as such, and is not an error', async () => {
@@ -181,17 +252,24 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     const { placements } = JSON.parse(result.stdout) as { placements: PlacementReport[] };
     expect(placements.map((p) => [p.name, p.reachable])).toEqual([['shared', true], ['alpha', true], ['beta', true], ['gone', false]]);
     expect(placements[3]!.error).toMatch(/ECONNREFUSED/);
+    // What could not be read is unknown, not zero nor a failed check.
+    expect(placements[3]).toMatchObject({ identity: null, schema: null, rls: null, organizations: null, rows: null });
     expect(result.stdout).not.toContain('s3cret-password');
 
     const table = await tenant(['placements'], { ...env, PLACEMENT_GONE_URL: gone });
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^gone\s+configured\s+NO\b/m);
+    const lines = table.stdout.split('\n');
+    const goneLine = lines.find((l) => l.startsWith('gone '))!;
+    expect(goneLine).toMatch(/^gone\s+configured\s+NO\s+\?\s+\?\s+\?\s+\?(\s+\?){5}$/);
+    // The ? of a count column ends where the numbers above it end.
+    const alphaLine = lines.find((l) => l.startsWith('alpha '))!;
+    expect(goneLine.length).toBe(alphaLine.length);
     expect(table.stdout).toMatch(/^gone: unreachable: ECONNREFUSED/m);
   });
 
   it('refuses, in one sentence and with a non-zero exit, what it cannot do', async () => {
     const closedPort = await freePort();
-    const [unknownOwner, unknownPlacement, unreachable, notEmbedded, noOwner, unknownCommand, unknownOption, help] = await Promise.all([
+    const [unknownOwner, unknownPlacement, unreachable, notEmbedded, noOwner, unknownCommand, unknownOption, help, badEmail, twice, noCommand, onlyJson] = await Promise.all([
       tenant(['create', 'Nobody Inc', '--owner', 'nobody@example.test', '--placement', 'alpha'], env),
       tenant(['create', 'Nowhere Inc', '--owner', ownerEmail, '--placement', 'nowhere'], env),
       tenant(['list'], { DATABASE_URL: `postgresql://postgres:s3cret-password@127.0.0.1:${closedPort}/tenantql` }),
@@ -200,6 +278,10 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
       tenant(['frobnicate'], env),
       tenant(['list', '--verbose'], env),
       tenant(['--help'], {}),
+      tenant(['create', 'Nobody Inc', '--owner', 'not-an-email', '--placement', 'alpha'], env),
+      tenant(['create', 'Twice Inc', '--owner', ownerEmail, '--placement', 'alpha', '--owner', 'nobody@example.test'], env),
+      tenant([], {}),
+      tenant(['--json'], {}),
     ]);
     expectOneSentence(unknownOwner, 1, /^No account has the email nobody@example\.test: the owner must sign up first\.$/);
     expectOneSentence(unknownPlacement, 1, /^There is no placement "nowhere": the placements are shared, alpha, beta\.$/);
@@ -209,7 +291,15 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     expectOneSentence(noOwner, 2, /`create` needs --owner <email>/);
     expectOneSentence(unknownCommand, 2, /^Unknown command `frobnicate`/);
     expectOneSentence(unknownOption, 2, /^Unknown option --verbose/);
+    expectOneSentence(badEmail, 2, /^"not-an-email" is not an email address\./);
+    expectOneSentence(twice, 2, /^Option --owner is given more than once\./);
+    for (const none of [noCommand, onlyJson]) {
+      expect(none.code, none.stderr).toBe(2);
+      expect(none.stdout).toBe('');
+      expect(none.stderr).toMatch(/^No command given\.\n\nUsage: npm run -s tenant -- <command>/);
+    }
     expect(help.code).toBe(0);
+    expect(help.stderr).toBe('');
     for (const command of ['placements', 'placements create <name>', 'list', 'create <name> --owner <email> --placement <placement>']) expect(help.stdout).toContain(command);
     // Nothing was left behind by the refused creations.
     expect(await count(shared, 'select count(*) as n from "organization"', [])).toBe(2);
@@ -247,13 +337,15 @@ describe('npm run tenant -- placements create, on the embedded server', () => {
     expect(await count(gamma, 'select count(*) as n from "mikro_orm_migrations"', [])).toBe(knownMigrations().length);
     expect(await withSql(server.url, async (c) => (await c.query('select "name", "database_name" from "placement"')).rows)).toEqual([{ name: 'gamma', database_name: 'tenantql_gamma' }]);
 
-    const [again, invalid, shared] = await Promise.all([
+    const [again, invalid, shared, configured] = await Promise.all([
       tenant(['placements', 'create', 'gamma'], env),
       tenant(['placements', 'create', 'Bad-Name'], env),
       tenant(['placements', 'create', 'shared'], env),
+      tenant(['placements', 'create', 'zeta'], { ...env, PLACEMENT_ZETA_URL: withDatabase(server.url, 'tenantql_zeta_elsewhere') }),
     ]);
     expectOneSentence(again, 1, /^Placement gamma already exists on the embedded server\.$/);
-    expectOneSentence(invalid, 1, /^"Bad-Name" is not a valid placement name/);
+    expectOneSentence(invalid, 2, /^"Bad-Name" is not a valid placement name/);
+    expectOneSentence(configured, 1, /^Placement zeta already exists: PLACEMENT_ZETA_URL configures it\.$/);
     expectOneSentence(shared, 1, /is the shared placement's name/);
 
     const email = 'hooli-owner@example.test';
@@ -265,10 +357,20 @@ describe('npm run tenant -- placements create, on the embedded server', () => {
     const report = await tenant(['placements', '--json'], env);
     expect(report.code, report.stderr).toBe(0);
     const { placements } = JSON.parse(report.stdout) as { placements: PlacementReport[] };
-    expect(placements.map((p) => [p.name, p.source, p.reachable, p.schema.current, p.rls.ok])).toEqual([
+    expect(placements.map((p) => [p.name, p.source, p.reachable, p.schema?.current, p.rls?.ok])).toEqual([
       ['shared', 'shared', true, true, true],
       ['gamma', 'embedded', true, true, true],
     ]);
-    expect(placements[1]!.organizations.active).toBe(1);
+    expect(placements[1]!.organizations!.active).toBe(1);
+
+    // PLACEMENT_GAMMA_URL set as well: it wins, as in the server, and `placements` says what it hides.
+    const shadowEnv = { ...env, PLACEMENT_GAMMA_URL: `postgresql://postgres@127.0.0.1:${await freePort()}/tenantql_gamma_elsewhere` };
+    const [shadowJson, shadowTable] = await Promise.all([tenant(['placements', '--json'], shadowEnv), tenant(['placements'], shadowEnv)]);
+    expect(shadowJson.code, shadowJson.stderr).toBe(0);
+    const shadowing = (JSON.parse(shadowJson.stdout) as { placements: PlacementReport[] }).placements;
+    expect(shadowing.map((p) => [p.name, p.source, p.shadows])).toEqual([['shared', 'shared', undefined], ['gamma', 'configured', 'tenantql_gamma']]);
+    expect(shadowTable.code, shadowTable.stderr).toBe(0);
+    expect(shadowTable.stdout).toMatch(/^gamma\s+configured \(shadows embedded\)\s+NO\b/m);
+    expect(shadowTable.stdout).toMatch(/^gamma: PLACEMENT_GAMMA_URL shadows the embedded placement gamma \(database tenantql_gamma\)/m);
   });
 });

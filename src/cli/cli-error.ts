@@ -1,8 +1,8 @@
 // Light on purpose (no database or ORM imports): `--help` and usage errors load only this and command-line.ts.
 
-/** Exit code for a command that ran and failed (unreachable database, unknown owner, ...). */
+/** Exit code for a well-formed command that ran and failed (unreachable database, unknown owner, name taken, ...). */
 export const EXIT_FAILURE = 1;
-/** Exit code for a command line that names no valid command or options (nothing was run). */
+/** Exit code for a bad command line (no or unknown command, unknown or repeated option, missing, extra or malformed argument): nothing was run. */
 export const EXIT_USAGE = 2;
 
 /** A failure the command line explains in one sentence (`message`), with its exit code. */
@@ -11,13 +11,16 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT_FAILURE,
+    /** Print the usage text (HELP) on stderr after the sentence: the command line named no command at all. */
+    readonly withUsage = false,
   ) {
     super(message);
   }
 }
 
-/** A bad command line: unknown command or option, missing or extra argument. Exit code 2. */
-export const usageError = (message: string) => new CliError(`${message} Run \`npm run tenant -- --help\` for the commands.`, EXIT_USAGE);
+/** A bad command line: exit code 2, the sentence pointing at `--help` (or followed by the usage text with `withUsage`). */
+export const usageError = (message: string, { withUsage = false } = {}) =>
+  new CliError(withUsage ? message : `${message} Run \`npm run tenant -- --help\` for the commands.`, EXIT_USAGE, withUsage);
 
 /** A driver's or library's message without URLs (they may hold a password) and on one line. */
 export function withoutSecrets(message: string): string {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { organizationNameProblem, ownerEmailProblem, placementNameProblem, tierProblem } from '../tenancy/placement/organization-fields.js';
 import { usageError } from './cli-error.js';
 
 /** A command line, parsed: which command, its arguments, and whether to print JSON. */
@@ -9,7 +10,7 @@ export type Invocation =
   | { command: 'list'; json: boolean }
   | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string };
 
-/** `--help`'s text: every command. */
+/** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
 
 Commands:
@@ -22,9 +23,15 @@ Commands:
 Options:
   --json                          one JSON document on stdout instead of a table
   --help                          this text
+  --tier <tier>                   a label you choose for the organization's service level (default standard;
+                                  lower case letters, digits, _): stored in the directory and shown by list,
+                                  no behaviour depends on it yet
 
-Configuration comes from the environment and ./.env, as for npm start. Exit code 0 on success,
-1 when a command fails, 2 for a bad command line; the reason is one sentence on stderr.`;
+Configuration comes from the environment and ./.env, as for npm start. Exit codes: 0 on success;
+2 for a bad command line, and nothing was run: no command or an unknown one, an unknown option or
+one given twice, a missing or extra argument, a malformed value (placement name, tier, email,
+organization name); 1 when a well-formed command failed (unknown owner or placement, name taken,
+database unreachable). The reason is one sentence on stderr.`;
 
 const OPTIONS = {
   json: { type: 'boolean' },
@@ -34,38 +41,67 @@ const OPTIONS = {
   tier: { type: 'string' },
 } as const;
 
-/** Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for anything it does not understand. */
+type OptionName = keyof typeof OPTIONS;
+
+/** The options only some commands take; `--json` and `--help` go with every command. */
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier'] as const;
+
+/**
+ * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
+ * anything that makes it a bad command line, checked before anything runs: no command, an
+ * unknown command or option, an option given twice, an option the command does not take, a
+ * missing or extra argument, or a value that breaks its rule (organization-fields.ts), since
+ * those need no database to be known wrong. `--help` anywhere asks for the help text.
+ */
 export function parseCommandLine(argv: string[]): Invocation {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    const option = /'(-[^']*)'/.exec(e.message ?? '')?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`Unknown option ${option ?? ''}.`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`Option ${option ?? ''} needs a value.`);
+    // Node's messages quote the option, a string option as '--owner <value>'.
+    const option = /'(-[^' ]*)/.exec(e.message ?? '')?.[1] ?? '';
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`Unknown option ${option}.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /does not take an argument/.test(e.message ?? '')) throw usageError(`Option ${option} takes no value.`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`Option ${option} needs a value.`);
     throw usageError('The command line could not be read.');
   }
-  const { values, positionals } = parsed;
-  if (values.help || positionals.length === 0) return { command: 'help' };
+  const { values, positionals, tokens } = parsed;
+  // parseArgs keeps the last of a repeated option; which one the operator meant is a guess, so none is taken.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) throw usageError(`Option --${token.name} is given more than once.`);
+    seen.add(token.name);
+  }
+  if (values.help) return { command: 'help' };
+  if (positionals.length === 0) throw usageError('No command given.', { withUsage: true });
   const json = values.json === true;
   const [first, second, ...rest] = positionals;
-  const only = (command: string, allowed: string[]) => {
-    const extra = (['owner', 'placement', 'tier'] as const).filter((o) => values[o] !== undefined && !allowed.includes(o));
+  const only = (command: string, allowed: OptionName[]) => {
+    const extra = COMMAND_OPTIONS.filter((o) => values[o] !== undefined && !allowed.includes(o));
     if (extra.length > 0) throw usageError(`\`${command}\` takes no --${extra[0]} option.`);
+  };
+  const valid = (problem: string | undefined) => {
+    if (problem) throw usageError(problem);
   };
   if (first === 'placements' && second === undefined) return only('placements', []), { command: 'placements', json };
   if (first === 'placements' && second === 'create') {
     only('placements create', []);
     if (rest.length !== 1) throw usageError('`placements create` takes one placement name.');
+    valid(placementNameProblem(rest[0]!));
     return { command: 'placements create', json, name: rest[0]! };
   }
   if (first === 'list' && second === undefined) return only('list', []), { command: 'list', json };
   if (first === 'create') {
     only('create', ['owner', 'placement', 'tier']);
     if (second === undefined || rest.length > 0) throw usageError('`create` takes one organization name (quote it if it has spaces).');
-    if (!values.owner) throw usageError('`create` needs --owner <email>.');
-    if (!values.placement) throw usageError('`create` needs --placement <name> (shared or a dedicated placement).');
+    if (values.owner === undefined) throw usageError('`create` needs --owner <email>.');
+    if (values.placement === undefined) throw usageError('`create` needs --placement <name> (shared or a dedicated placement).');
+    valid(organizationNameProblem(second));
+    valid(ownerEmailProblem(values.owner));
+    valid(placementNameProblem(values.placement));
+    if (values.tier !== undefined) valid(tierProblem(values.tier));
     return { command: 'create', json, name: second, owner: values.owner, placement: values.placement, tier: values.tier };
   }
   throw usageError(`Unknown command \`${positionals.join(' ')}\`.`);

@@ -17,6 +17,12 @@ export interface KnownPlacement {
   name: string;
   source: PlacementSource;
   url: string;
+  /**
+   * A configured placement only: the database of the embedded placement of the same name that
+   * its PLACEMENT_<NAME>_URL hides (the server serves the configured URL; that database's
+   * organizations are not served from it).
+   */
+  shadows?: string;
 }
 
 /** The deployment as the command line sees it: the server's configuration and its shared database. */
@@ -53,14 +59,17 @@ export async function deploymentContext(config = loadServerConfig()): Promise<De
 /**
  * Every placement, `shared` first, then the dedicated ones by name: PLACEMENT_<NAME>_URL and, on
  * the embedded default, those listed in the shared database's `placement` table (a configured
- * URL wins over a listed one of the same name, as in servePlacements). Reads the shared database
- * only on the embedded default.
+ * URL wins over a listed one of the same name, as in servePlacements, and says so in `shadows`).
+ * Reads the shared database only on the embedded default.
  */
 export async function knownPlacements(ctx: DeploymentContext): Promise<KnownPlacement[]> {
   const listed = ctx.embedded ? await readAsOwner(ctx.sharedUrl, listedPlacements) : {};
   const dedicated = new Map<string, KnownPlacement>();
   for (const [name, database] of Object.entries(listed)) dedicated.set(name, { name, source: 'embedded', url: withDatabase(ctx.sharedUrl, database) });
-  for (const [name, url] of Object.entries(ctx.config.placements.urls)) dedicated.set(name, { name, source: 'configured', url });
+  for (const [name, url] of Object.entries(ctx.config.placements.urls)) {
+    const hidden = listed[name];
+    dedicated.set(name, { name, source: 'configured', url, ...(hidden !== undefined ? { shadows: hidden } : {}) });
+  }
   const sorted = [...dedicated.values()].sort((a, b) => a.name.localeCompare(b.name));
   return [{ name: SHARED_PLACEMENT, source: 'shared', url: ctx.sharedUrl }, ...sorted];
 }

@@ -66,7 +66,7 @@ function render(organizations: OrganizationReport[]): string {
   if (organizations.length === 0) return 'No organizations.';
   const tables = tenantTables().filter((t) => t !== 'membership');
   const header = ['id', 'slug', 'placement', 'tier', 'state', 'epoch', 'members', ...tables];
-  const rows = organizations.map((o) => [o.id, o.slug, o.placement, o.tier, o.state, o.epoch, o.members ?? '?', ...tables.map((t) => o.rows?.[t] ?? '?')]);
+  const rows = organizations.map((o) => [o.id, o.slug, o.placement, o.tier, o.state, o.epoch, o.members, ...tables.map((t) => o.rows?.[t] ?? null)]);
   const notes = organizations.filter((o) => o.error).map((o) => `${o.slug}: ${o.error}`);
   return [renderTable(header, rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

@@ -19,28 +19,38 @@ import { deploymentContext, knownPlacements, type KnownPlacement, type Placement
 import { renderTable } from './table.js';
 import type { CommandOutput } from './command.js';
 
-/** One placement as `npm run tenant -- placements` reports it (the `--json` shape). */
+/**
+ * One placement as `npm run tenant -- placements` reports it (the `--json` shape). What could not
+ * be read because the placement does not answer is null (unknown), never a zero or a failed check.
+ */
 export interface PlacementReport {
   name: string;
   source: PlacementSource;
+  /**
+   * A configured placement only: the embedded server's database (`tenantql_<name>`) of a placement
+   * `placements create` made under the same name, which PLACEMENT_<NAME>_URL hides: the server
+   * serves the configured URL, so that database's organizations are not served.
+   */
+  shadows?: string;
   reachable: boolean;
   /** Why it is unreachable (the driver's code and message, without the URL). */
   error?: string;
-  /** The name its database claims (placement_identity); null before its first use. */
+  /** The name its database claims (placement_identity); null before its first use, or unreachable. */
   identity: string | null;
+  /** Null when unreachable. */
   schema: {
     /** The latest migration applied (null: none). */
     latest: string | null;
     /** Every migration of this code applied, no unknown one, and no other placement's identity. */
     current: boolean;
     problems: string[];
-  };
-  /** The start-up checks: row-level security of every tenant table, and the serving role. */
-  rls: { ok: boolean; problems: string[]; warnings: string[] };
-  /** Organizations placed here, by state. */
-  organizations: Record<OrganizationState, number>;
-  /** Rows of those organizations per tenant table. */
-  rows: TableRowCounts;
+  } | null;
+  /** The start-up checks: row-level security of every tenant table, and the serving role. Null when unreachable. */
+  rls: { ok: boolean; problems: string[]; warnings: string[] } | null;
+  /** Organizations placed here, by state. Null when unreachable. */
+  organizations: Record<OrganizationState, number> | null;
+  /** Rows of those organizations per tenant table. Null when unreachable. */
+  rows: TableRowCounts | null;
 }
 
 /**
@@ -49,7 +59,8 @@ export interface PlacementReport {
  * server's start-up checks see it, and its organizations and rows. Everything is read as the
  * database's owner in read-only transactions, except the start-up checks, which read only the
  * catalogs and run on a serving connection because what they check is that role. A placement
- * that does not answer is reported, not an error (exit 0).
+ * that does not answer is reported, its unknowns null, and is not an error (exit 0). A configured
+ * placement that hides an embedded one of the same name is reported with `shadows`.
  */
 export async function placementsCommand(): Promise<CommandOutput<{ placements: PlacementReport[] }>> {
   const ctx = await deploymentContext();
@@ -59,7 +70,7 @@ export async function placementsCommand(): Promise<CommandOutput<{ placements: P
 
 async function inspect(placement: KnownPlacement, config: AppConfig): Promise<PlacementReport> {
   const { name, source, url } = placement;
-  const empty = { identity: null, schema: { latest: null, current: false, problems: [] }, rls: { ok: false, problems: [], warnings: [] } };
+  const identification = { name, source, ...(placement.shadows !== undefined ? { shadows: placement.shadows } : {}) };
   let census;
   try {
     census = await readAsOwner(url, async (client) => {
@@ -71,17 +82,14 @@ async function inspect(placement: KnownPlacement, config: AppConfig): Promise<Pl
     });
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    return {
-      name, source, reachable: false, error: withoutSecrets([e.code, e.message].filter(Boolean).join(': ')), ...empty,
-      organizations: countByState([]), rows: sumRowCounts([]),
-    };
+    const error = withoutSecrets([e.code, e.message].filter(Boolean).join(': '));
+    return { ...identification, reachable: false, error, identity: null, schema: null, rls: null, organizations: null, rows: null };
   }
   const problems = migrationProblems(name, census.migrations);
   // No identity yet is fine (claimed on first use); another name means a misconfigured URL.
   if (census.identity !== null && census.identity !== name) problems.push(`placement ${name}: its database is placement ${census.identity}.`);
   return {
-    name,
-    source,
+    ...identification,
     reachable: true,
     identity: census.identity,
     schema: { latest: census.migrations.at(-1)?.replace(/\.(ts|js)$/, '') ?? null, current: problems.length === 0, problems },
@@ -108,21 +116,25 @@ async function startUpChecks(url: string, name: string, config: AppConfig): Prom
 function render(placements: PlacementReport[]): string {
   const tables = tenantTables();
   const header = ['placement', 'source', 'reachable', 'schema', 'latest migration', 'rls', 'organizations', ...tables];
+  // null renders as `?` (renderTable): unknown, because the placement did not answer.
   const rows = placements.map((p) => [
     p.name,
-    p.source,
+    p.shadows !== undefined ? `${p.source} (shadows embedded)` : p.source,
     p.reachable ? 'yes' : 'NO',
-    !p.reachable ? '-' : p.schema.current ? 'ok' : 'DIFFERS',
-    p.schema.latest ?? '-',
-    !p.reachable ? '-' : p.rls.ok ? (p.rls.warnings.length > 0 ? 'ok (warnings)' : 'ok') : 'PROBLEMS',
-    Object.entries(p.organizations).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || '0',
-    ...tables.map((t) => p.rows[t] ?? 0),
+    p.schema && (p.schema.current ? 'ok' : 'DIFFERS'),
+    p.schema && (p.schema.latest ?? '-'),
+    p.rls && (p.rls.ok ? (p.rls.warnings.length > 0 ? 'ok (warnings)' : 'ok') : 'PROBLEMS'),
+    p.organizations && (Object.entries(p.organizations).filter(([, n]) => n > 0).map(([state, n]) => `${n} ${state}`).join(', ') || '0'),
+    ...tables.map((t) => (p.rows ? (p.rows[t] ?? 0) : null)),
   ]);
   const notes = placements.flatMap((p) => [
+    ...(p.shadows !== undefined
+      ? [`${p.name}: PLACEMENT_${p.name.toUpperCase()}_URL shadows the embedded placement ${p.name} (database ${p.shadows}): the configured URL is served, and the organizations in ${p.shadows} are not (warning)`]
+      : []),
     ...(p.error ? [`${p.name}: unreachable: ${p.error}`] : []),
-    ...p.schema.problems,
-    ...p.rls.problems,
-    ...p.rls.warnings.map((w) => `${w} (warning)`),
+    ...(p.schema?.problems ?? []),
+    ...(p.rls?.problems ?? []),
+    ...(p.rls?.warnings ?? []).map((w) => `${w} (warning)`),
   ]);
   return [renderTable(header, rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }

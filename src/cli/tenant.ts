@@ -34,5 +34,6 @@ try {
   const { message, exitCode } =
     err instanceof CliError ? { message: err.message, exitCode: err.exitCode } : (await import('./explain-error.js')).explain(err, command);
   process.stderr.write(`${message}\n`);
+  if (err instanceof CliError && err.withUsage) process.stderr.write(`\n${HELP}\n`);
   process.exitCode = exitCode;
 }

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { isPlausibleEmail, normalizeEmail } from '../../auth/email.js';
+import { normalizeEmail } from '../../auth/email.js';
 import { Membership, User } from '../../db/entities/index.js';
 import type { Orm } from '../../db/orm.js';
 import { createOrganization } from '../../modules/viewer/slug.js';
 import { inSession } from '../rls-session.js';
 import { forkForTenant } from '../tenant-entity-manager.js';
-import { isPlacementName, PLACEMENT_NAME } from './placement-name.js';
+import { organizationNameProblem, ownerEmailProblem, tierProblem } from './organization-fields.js';
 import type { PlacementPools } from './placement-pools.js';
 import { provisionOnPlacement } from './provision.js';
 
 /** What an operator asks for: an organization on a given placement, owned by an existing account. */
 export interface NewOrganization {
-  /** Display name, 1 to 100 characters, no control characters (as sign-up's organizationName). */
+  /** Display name, 1 to 100 characters once trimmed, no control characters (organizationNameProblem). */
   name: string;
   /** The owner's email, in any spelling: normalized as everywhere (src/auth/email.ts). */
   ownerEmail: string;
   /** `shared` or a dedicated placement's name. */
   placement: string;
-  /** Defaults to `standard`; the same rule as a placement name (a CHECK in the placement migration). */
+  /** The service-level label (tierProblem): defaults to `standard`; no behaviour depends on it yet. */
   tier?: string;
 }
 
@@ -36,11 +36,6 @@ export class OrganizationCreationError extends Error {
   override name = 'OrganizationCreationError';
 }
 
-/** Sign-up's limit for an organization's name (organizationName: 1 to 100 characters). */
-const MAX_NAME_LENGTH = 100;
-// Control characters (C0, DEL, C1): never part of a display name.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
-
 /**
  * Provisions an organization directly on a placement (the design guide's "enterprise customer on
  * its own infrastructure"), in the order sign-up uses (src/modules/viewer/sign-up.service.ts):
@@ -56,18 +51,16 @@ const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
  * be reached or is refused.
  */
 export async function createOrganizationOnPlacement(shared: Orm, pools: PlacementPools, input: NewOrganization): Promise<CreatedOrganization> {
+  // The field rules first (organization-fields.ts), then what only the deployment can answer.
+  const problem = organizationNameProblem(input.name) ?? tierProblem(input.tier ?? 'standard') ?? ownerEmailProblem(input.ownerEmail);
+  if (problem) throw new OrganizationCreationError(problem);
   const name = input.name.trim();
-  if (name.length === 0 || name.length > MAX_NAME_LENGTH || CONTROL.test(name)) {
-    throw new OrganizationCreationError(`The organization's name must be 1 to ${MAX_NAME_LENGTH} characters without control characters.`);
-  }
   const tier = input.tier ?? 'standard';
-  if (!isPlacementName(tier)) throw new OrganizationCreationError(`The tier "${tier}" is not valid: it must match ${PLACEMENT_NAME} (lower case letters, digits, _).`);
   const placement = input.placement;
   if (!pools.names().includes(placement)) {
     throw new OrganizationCreationError(`There is no placement "${placement}": the placements are ${pools.names().join(', ')}.`);
   }
   const email = normalizeEmail(input.ownerEmail);
-  if (!isPlausibleEmail(email)) throw new OrganizationCreationError(`"${input.ownerEmail}" is not an email address.`);
 
   const id = randomUUID();
   const em = forkForTenant(shared.em, id);
