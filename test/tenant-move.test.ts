@@ -7,6 +7,7 @@ import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { gql, gqlOk } from './support/graphql.js';
+import { expectOneSentence, tenant } from './support/tenant-cli.js';
 
 // Moving an organization between placements while it works (issue 11), over real databases and
 // HTTP: row-filtered logical replication where the source has wal_level=logical (the embedded
@@ -139,5 +140,37 @@ describe('moving an organization', () => {
     await abortMove({ organizationId: org.id, urls });
     expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'active' });
     expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('npm run tenant -- move / status', () => {
+  const env = () => ({ DATABASE_URL: app.databaseUrl, PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! });
+
+  it('moves by slug with --json, resumes a move killed after a step, and status says where it stands', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 5 });
+    const slug = (await withSql(app.databaseUrl, (c) => c.query('select slug from organization where id = $1', [org.id]))).rows[0].slug;
+
+    const killed = await tenant(['move', slug, '--to', 'beta'], { ...env(), TENANTQL_MOVE_STOP_AFTER: 'paused' });
+    expectOneSentence(killed, 1, /stopped after step paused/);
+    const status = await tenant(['status', slug], env());
+    expect(status.stdout).toMatch(/unfinished after step paused .*run the same move again/);
+    const other = await tenant(['move', slug, '--to', 'shared'], env());
+    expectOneSentence(other, 1, /A move of this organization to beta is unfinished/);
+
+    const done = await tenant(['move', slug, '--to', 'beta', '--json'], env());
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ organizationId: org.id, from: 'acme', to: 'beta', verification: 'match', rows: { document: 5 } });
+    expect(JSON.parse((await tenant(['status', org.id, '--json'], env())).stdout)).toMatchObject({ outcome: 'switched', step: 'cleaned' });
+    expect(await titles(org)).toHaveLength(5);
+  });
+
+  it('refuses a bad command line (exit 2) and a move that cannot be (exit 1), in one sentence', async () => {
+    expectOneSentence(await tenant(['move', 'some-org'], env()), 2, /needs --to <placement>/);
+    expectOneSentence(await tenant(['move', 'some-org', '--abort', '--to', 'acme'], env()), 2, /takes no --to/);
+    expectOneSentence(await tenant(['move', 'no-such-org', '--to', 'acme'], env()), 1, /^No organization no-such-org/);
+    const org = await createOrg(app, { placement: 'acme' });
+    expectOneSentence(await tenant(['move', org.id, '--to', 'acme'], env()), 1, /is on acme already/);
+    expectOneSentence(await tenant(['move', org.id, '--to', 'nowhere'], env()), 1, /No placement nowhere/);
+    expect((await tenant(['move', org.id, '--abort'], env())).stdout).toMatch(/No unfinished move/);
   });
 });

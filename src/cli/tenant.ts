@@ -17,6 +17,10 @@ async function run(invocation: Exclude<Invocation, { command: 'help' }>): Promis
       return (await import('./list.js')).listCommand();
     case 'create':
       return (await import('./create.js')).createCommand(invocation);
+    case 'move':
+      return (await import('./move.js')).moveCommand(invocation);
+    case 'status':
+      return (await import('./move.js')).statusCommand(invocation.organization);
   }
 }
 

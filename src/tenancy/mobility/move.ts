@@ -156,7 +156,7 @@ class MoveRun {
   private async step(step: MoveStep, detail: Record<string, unknown> = {}): Promise<void> {
     this.move = await recordStep(this.shared, this.move, step, detail);
     this.options.onProgress?.({ step });
-    if (this.options.stopAfter === step) throw new MoveInterrupted(`stopped after ${step} (test hook)`);
+    if (this.options.stopAfter === step) throw new MoveInterrupted(`The move stopped after step ${step} (TENANTQL_MOVE_STOP_AFTER): run it again to finish it.`);
   }
 
   private both<T>(fn: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
@@ -284,17 +284,30 @@ class MoveRun {
     await this.step('copied');
   }
 
-  /** Waits until the target holds what the source holds (writes are paused: the source no longer changes). */
+  /**
+   * Waits until the target holds what the source holds (writes are paused: the source no longer
+   * changes): the source's digest once, the target's until it is equal. Equal digests are the
+   * verification too, so both steps are journaled at once: the pause lasts one digest of each side
+   * (computed side by side) plus the catch-up itself, not two.
+   */
   private async catchUp(): Promise<void> {
-    await this.both(async (src, dst) => {
-      const wanted = await organizationDigest(src, this.org, this.tables);
-      await this.until('the catch-up', async () => digestDifferences(wanted, await organizationDigest(dst, this.org, this.tables)).length === 0);
+    const wanted = await this.both(async (src, dst) => {
+      const [source, first] = await Promise.all([organizationDigest(src, this.org, this.tables), organizationDigest(dst, this.org, this.tables)]);
+      let current = first;
+      await this.until('the catch-up', async () => {
+        if (digestDifferences(source, current).length === 0) return true;
+        current = await organizationDigest(dst, this.org, this.tables);
+        return digestDifferences(source, current).length === 0;
+      });
+      return source;
     });
     await this.step('caught_up');
+    await this.step('verified', { rows: rowsOfDigest(wanted) });
   }
 
+  /** Verification on its own, for a move resumed after `caught_up`: both sides' counts and hashes compared. */
   private async verify(): Promise<void> {
-    const [a, b] = await this.both(async (src, dst) => [await organizationDigest(src, this.org, this.tables), await organizationDigest(dst, this.org, this.tables)] as const);
+    const [a, b] = await this.both((src, dst) => Promise.all([organizationDigest(src, this.org, this.tables), organizationDigest(dst, this.org, this.tables)]));
     const differ = digestDifferences(a, b);
     if (differ.length > 0) throw new MoveError(`Verification failed: ${differ.join(', ')} differ between ${this.move.source} and ${this.move.target}; nothing was switched. Run the move again, or --abort it.`);
     await this.step('verified', { rows: rowsOfDigest(a) });
@@ -317,7 +330,7 @@ class MoveRun {
       this.move = await recordStep(this.shared, this.move, 'switched', { switchedAt: Date.now(), epoch });
     });
     this.options.onProgress?.({ step: 'switched' });
-    if (this.options.stopAfter === 'switched') throw new MoveInterrupted('stopped after switched (test hook)');
+    if (this.options.stopAfter === 'switched') throw new MoveInterrupted("The move stopped after step switched (TENANTQL_MOVE_STOP_AFTER): run it again to finish it.");
   }
 
   private async cleanUp(): Promise<void> {
