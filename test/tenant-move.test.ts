@@ -3,6 +3,7 @@ import { CreateDocumentDocument, DocumentsDocument } from '../src/client/generat
 import { organizationDigest } from '../src/tenancy/mobility/move-digest.js';
 import { MOVE_STEPS, type MoveStep } from '../src/tenancy/mobility/move-journal.js';
 import { abortMove, MoveError, MoveInterrupted, moveOrganization, moveTables } from '../src/tenancy/mobility/move.js';
+import { purgeArchive } from '../src/tenancy/mobility/purge-archive.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
@@ -140,6 +141,37 @@ describe('moving an organization', () => {
     await abortMove({ organizationId: org.id, urls });
     expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'active' });
     expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('purge-archive', () => {
+  it('deletes what moves left on the old placements, in batches, keeps the shared membership index, touches no other organization', async () => {
+    const org = await createOrg(app, { placement: 'shared', documents: 7, roles: ['OWNER', 'MEMBER'] });
+    const neighbour = await createOrg(app, { placement: 'shared', documents: 3 });
+    const neighbourBefore = await digestOn('shared', neighbour);
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    await moveOrganization({ organizationId: org.id, to: 'beta', urls });
+    const live = await digestOn('beta', org);
+
+    const report = await purgeArchive(org.id, urls);
+    expect(report.shared).toMatchObject({ document: 7, comment: 0 });
+    expect(report.shared).not.toHaveProperty('membership');
+    expect(report.acme).toMatchObject({ document: 7, membership: 2, organization: 1 });
+    const onShared = await digestOn('shared', org);
+    expect(onShared.document!.rows + onShared.activity_event!.rows).toBe(0);
+    expect(onShared.membership!.rows).toBe(2); // the index sign-in reads
+    expect(Object.values(await digestOn('acme', org)).every((t) => t.rows === 0)).toBe(true);
+    expect(await digestOn('beta', org)).toEqual(live);
+    expect(await digestOn('shared', neighbour)).toEqual(neighbourBefore);
+    expect(await titles(org)).toHaveLength(7);
+    expect(await purgeArchive(org.id, urls)).toEqual({});
+  });
+
+  it('is refused while a move of the organization is unfinished', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 1 });
+    await expect(moveOrganization({ organizationId: org.id, to: 'beta', urls, stopAfter: 'copied' })).rejects.toBeInstanceOf(MoveInterrupted);
+    await expect(purgeArchive(org.id, urls)).rejects.toThrow(/A move of this organization is unfinished/);
+    await abortMove({ organizationId: org.id, urls });
   });
 });
 

@@ -10,7 +10,8 @@ export type Invocation =
   | { command: 'list'; json: boolean }
   | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string }
   | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy' }
-  | { command: 'status'; json: boolean; organization: string };
+  | { command: 'status'; json: boolean; organization: string }
+  | { command: 'purge-archive'; json: boolean; organization: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
@@ -25,6 +26,8 @@ Commands:
                                   or finishes its unfinished move; --abort rolls an unfinished move back;
                                   --paused-copy copies under a write pause even where logical replication works
   status <org>                    where the organization's latest move stands
+  purge-archive <org>             deletes what moves left of the organization on placements that no longer
+                                  serve it (in batches of 5,000 rows)
 
 Options:
   --json                          one JSON document on stdout instead of a table
@@ -122,10 +125,10 @@ export function parseCommandLine(argv: string[]): Invocation {
     if (values.to !== undefined) valid(placementNameProblem(values.to));
     return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined };
   }
-  if (first === 'status') {
-    only('status', []);
-    if (second === undefined || rest.length > 0) throw usageError('`status` takes one organization (its id or slug).');
-    return { command: 'status', json, organization: second };
+  if (first === 'status' || first === 'purge-archive') {
+    only(first, []);
+    if (second === undefined || rest.length > 0) throw usageError(`\`${first}\` takes one organization (its id or slug).`);
+    return { command: first, json, organization: second };
   }
   throw usageError(`Unknown command \`${positionals.join(' ')}\`.`);
 }

@@ -2,6 +2,7 @@ import { SingleBar } from 'cli-progress';
 import { latestMove, MOVE_STEPS, type MoveRecord, type MoveStep } from '../tenancy/mobility/move-journal.js';
 import { abortMove, MoveError, MoveInterrupted, moveOrganization, type MoveProgress, type MoveReport } from '../tenancy/mobility/move.js';
 import { withOwner } from '../tenancy/mobility/owner-connection.js';
+import { purgeArchive, type PurgeReport } from '../tenancy/mobility/purge-archive.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { SHARED_PLACEMENT } from '../tenancy/placement/placement-name.js';
 import { CliError } from './cli-error.js';
@@ -90,6 +91,25 @@ export async function statusCommand(organization: string): Promise<CommandOutput
         ? `finished: ${move.outcome === 'switched' ? 'switched' : 'rolled back'}`
         : `unfinished after step ${move.step} (${MOVE_STEPS.indexOf(move.step)} of ${MOVE_STEPS.length - 1}): run the same move again to finish it, or --abort it`;
       return `Move ${move.id} of ${id} from ${move.source} to ${move.target} by ${move.mechanism.replace('_', ' ')}: ${where}.`;
+    },
+  };
+}
+
+/** `purge-archive <org>`: deletes the organization's archived rows on placements that no longer serve it. */
+export async function purgeArchiveCommand(organization: string): Promise<CommandOutput<PurgeReport>> {
+  const { urls, id } = await resolve(organization);
+  let report: PurgeReport;
+  try {
+    report = await purgeArchive(id, urls);
+  } catch (err) {
+    if (err instanceof Error && /^(A move|No organization)/.test(err.message)) throw new CliError(err.message);
+    throw err;
+  }
+  return {
+    data: report,
+    text: () => {
+      const rows = Object.entries(report).flatMap(([placement, tables]) => Object.entries(tables).map(([table, n]) => [placement, table, String(n)]));
+      return rows.length ? renderTable(['placement', 'table', 'rows deleted'], rows) : `Nothing archived of ${id} anywhere.`;
     },
   };
 }
