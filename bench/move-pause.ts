@@ -63,6 +63,17 @@ try {
      select gen_random_uuid(), $1, $2, 'document.read', 'Document', gen_random_uuid(), now() from generate_series(1, $3)`,
     [organizationId, userId, events],
   );
+  // Another organization on the same database, read throughout: its latency before and during the move.
+  const otherId = randomUUID();
+  const otherUser = randomUUID();
+  await shared.query(`select set_config('app.organization_id', $1, true)`, [otherId]);
+  await shared.query(`insert into organization (id, name, slug) values ($1, 'Staying Co', 'staying-co')`, [otherId]);
+  await shared.query(`insert into "user" (id, email, name, password_hash) values ($1, 'owner@staying.test', 'Owner', 'x')`, [otherUser]);
+  await shared.query(`insert into membership (organization_id, user_id, role) values ($1, $2, 'OWNER')`, [otherId, otherUser]);
+  await shared.query(
+    `insert into document (id, organization_id, title, created_by_id) select gen_random_uuid(), $1, 'Staying ' || i, $2 from generate_series(1, 100) i`,
+    [otherId, otherUser],
+  );
   await shared.query('commit');
   console.log(`seeded ${total.toLocaleString('en-US')} rows in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
@@ -89,16 +100,40 @@ try {
     await c.end();
   })();
 
+  // The other organization's reads, as a request does them: enter, list 20 documents, commit.
+  const reader = new pg.Client({ connectionString: urls.shared });
+  await reader.connect();
+  const readOnce = async () => {
+    const t = performance.now();
+    await reader.query('begin');
+    await reader.query(`select * from enter_organization($1, $2, null)`, [otherId, otherUser]);
+    await reader.query(`select id, title from document where organization_id = $1 order by created_at desc, id desc limit 20`, [otherId]);
+    await reader.query('commit');
+    return performance.now() - t;
+  };
+  const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const before: number[] = [];
+  for (const end = Date.now() + 2_000; Date.now() < end; ) before.push(await readOnce());
+  const during: number[] = [];
+  let moving = true;
+  const reads = (async () => {
+    while (moving) during.push(await readOnce());
+  })();
+
+  const moveStart = Date.now();
   const report = await moveOrganization({
     organizationId,
     to: 'dedicated',
     urls,
     mechanism: args.mechanism === 'paused_copy' ? 'paused_copy' : 'auto',
-    onProgress: (p) => p.copied === undefined && console.log(`step: ${p.step}`),
+    onProgress: (p) => p.copied === undefined && console.log(`step: ${p.step} at ${Date.now() - moveStart} ms`),
   });
   writing = false;
-  await writer;
+  moving = false;
+  await Promise.all([writer, reads]);
+  await reader.end();
   await shared.end();
+  console.log(`another organization's reads: p50 ${p50(before).toFixed(2)} ms before (${before.length}), ${p50(during).toFixed(2)} ms during the move (${during.length}): ${(p50(during) / p50(before)).toFixed(2)}x`);
   const moved = Object.values(report.rows).reduce((a, b) => a + b, 0);
   if (report.rows.document !== documents + acknowledged) throw new Error(`documents moved ${report.rows.document}, expected ${documents} seeded + ${acknowledged} acknowledged`);
   console.log(JSON.stringify({ ...report, acknowledgedWritesDuringMove: acknowledged, refusedWritesDuringPause: refused }, null, 2));

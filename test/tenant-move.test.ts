@@ -90,6 +90,37 @@ describe('moving an organization', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('two instances serve during the move, both see the switch, and no write lands on the old placement afterwards', async () => {
+    const env = { PLACEMENT_CACHE_TTL_MS: '600000', PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! };
+    const second = await startApp(env, app.databaseUrl);
+    try {
+      const org = await createOrg(app, { placement: 'beta', documents: 10 });
+      const instances = [app, second];
+      const acknowledged: string[] = [];
+      let writing = true;
+      const writers = instances.map(async (instance, n) => {
+        for (let i = 0; writing; i++) {
+          const res = await gql(instance, CreateDocumentDocument, { input: { title: `instance ${n} write ${i}` } }, { token: org.owner.token });
+          if (res.data?.createDocument) acknowledged.push(res.data.createDocument.title);
+        }
+      });
+      await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+      writing = false;
+      await Promise.all(writers);
+      const archived = await digestOn('beta', org);
+      for (const [n, instance] of instances.entries()) {
+        const after = await gqlOk(instance, CreateDocumentDocument, { input: { title: `instance ${n} after the move` } }, { token: org.owner.token });
+        acknowledged.push(after.createDocument.title);
+      }
+      expect(await digestOn('beta', org)).toEqual(archived); // nothing reached the old placement
+      const onAcme = (await withSql(app.placementUrls.acme!, (c) => c.query('select title from document where organization_id = $1', [org.id]))).rows.map((r: { title: string }) => r.title);
+      for (const title of acknowledged) expect(onAcme.filter((t) => t === title)).toHaveLength(1);
+      for (const instance of instances) expect((await instance.router.directory.lookup(org.id))?.placement).toBe('acme');
+    } finally {
+      await second.close();
+    }
+  });
+
   it('round trip acme -> beta -> acme keeps the data identical (counts and hashes)', async () => {
     const org = await createOrg(app, { placement: 'acme', documents: 12 });
     const original = await digestOn('acme', org);

@@ -5,8 +5,11 @@ export type OrganizationDigest = Record<string, { rows: number; hash: string }>;
 
 /**
  * The organization's rows in each tenant table, counted and hashed on `client`'s database: the sum
- * of the first 64 bits of each row's md5 (of the row's text, timestamps in UTC), which does not
- * depend on row order and changes when any value of any row does. Every statement is filtered by
+ * of each row's 64-bit hash (`hashtextextended` of the row's text, timestamps in UTC; several times
+ * cheaper than md5, and this runs while the organization's writes are paused), which does not
+ * depend on row order and changes when any value of any row does. The same PostgreSQL major
+ * version on both sides gives the same hashes (hashtextextended is not promised stable across
+ * major versions; a move between majors compares counts and fails verification on hashes). Every statement is filtered by
  * `organization_id = $1`: no other organization's row is read. Run in one transaction, so both
  * numbers of a table come from one snapshot.
  */
@@ -17,7 +20,7 @@ export async function organizationDigest(client: pg.Client, organizationId: stri
     await client.query(`set local timezone = 'UTC'`);
     for (const table of tables) {
       const { rows } = await client.query<{ rows: string; hash: string }>(
-        `select count(*)::text as rows, coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric), 0)::text as hash
+        `select count(*)::text as rows, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text as hash
            from ${client.escapeIdentifier(table)} t where t."organization_id" = $1`,
         [organizationId],
       );
