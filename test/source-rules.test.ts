@@ -77,6 +77,9 @@ const rules: Rule[] = [
       'tenancy/placement/placement-census.ts',
       // CREATE DATABASE (no transaction may hold it) and the shared database's `placement` list, as the embedded superuser.
       'db/create-embedded-placement.ts',
+      // The tenant mover (`npm run tenant -- move`), as each database's owner: replication objects, the journal, and the
+      // moving organization's rows, every statement filtered by `organization_id = $1` (writes with app.organization_id set to it).
+      'tenancy/mobility/move.ts', 'tenancy/mobility/move-digest.ts', 'tenancy/mobility/move-journal.ts', 'tenancy/mobility/owner-connection.ts', 'tenancy/mobility/replication.ts',
     ],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { withDatabase } from '../src/db/embedded-placements.js';
@@ -19,41 +17,10 @@ import { createTestDatabase, withSql } from './support/database.js';
 import { tokenFor } from './support/factories.js';
 import { gql } from './support/graphql.js';
 import { freePort } from './support/ports.js';
-import { ROOT } from './support/project-copy.js';
+import { expectOneSentence, tenant } from './support/tenant-cli.js';
 
 // `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process
 // (what the package.json script runs), with only the environment a shell would give it.
-
-const run = promisify(execFile);
-const ENTRY = join(ROOT, 'src/cli/tenant.ts');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function tenant(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env }, timeout: 30_000 };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', ENTRY, ...args], options);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-/** The command failed as promised: `code`, nothing on stdout, one sentence on stderr and no stack. */
-function expectOneSentence(result: CliResult, code: number, pattern: RegExp): void {
-  expect(result.code, result.stderr).toBe(code);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(lines[0]).toMatch(/[.!?]$/);
-  expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
-}
 
 /** An account in the shared database, as sign-up leaves it. */
 async function createAccount(sharedUrl: string, email: string): Promise<string> {

@@ -8,7 +8,10 @@ export type Invocation =
   | { command: 'placements'; json: boolean }
   | { command: 'placements create'; json: boolean; name: string }
   | { command: 'list'; json: boolean }
-  | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string };
+  | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string }
+  | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy' }
+  | { command: 'status'; json: boolean; organization: string }
+  | { command: 'purge-archive'; json: boolean; organization: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
@@ -19,6 +22,12 @@ Commands:
   list                            organizations: placement, tier, state, epoch, members and rows (counted on their placement)
   create <name> --owner <email> --placement <placement> [--tier <tier>]
                                   an organization on a placement, owned by an existing account
+  move <org> --to <placement>     moves an organization (id or slug) to another placement while it works,
+                                  or finishes its unfinished move; --abort rolls an unfinished move back;
+                                  --paused-copy copies under a write pause even where logical replication works
+  status <org>                    where the organization's latest move stands
+  purge-archive <org>             deletes what moves left of the organization on placements that no longer
+                                  serve it (in batches of 5,000 rows)
 
 Options:
   --json                          one JSON document on stdout instead of a table
@@ -39,12 +48,15 @@ const OPTIONS = {
   owner: { type: 'string' },
   placement: { type: 'string' },
   tier: { type: 'string' },
+  to: { type: 'string' },
+  abort: { type: 'boolean' },
+  'paused-copy': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -103,6 +115,20 @@ export function parseCommandLine(argv: string[]): Invocation {
     valid(placementNameProblem(values.placement));
     if (values.tier !== undefined) valid(tierProblem(values.tier));
     return { command: 'create', json, name: second, owner: values.owner, placement: values.placement, tier: values.tier };
+  }
+  if (first === 'move') {
+    only('move', ['to', 'abort', 'paused-copy']);
+    if (second === undefined || rest.length > 0) throw usageError('`move` takes one organization (its id or slug).');
+    const abort = values.abort === true;
+    if (abort && (values.to !== undefined || values['paused-copy'])) throw usageError('`move --abort` takes no --to or --paused-copy: it rolls back the unfinished move.');
+    if (!abort && values.to === undefined) throw usageError('`move` needs --to <placement> (or --abort).');
+    if (values.to !== undefined) valid(placementNameProblem(values.to));
+    return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined };
+  }
+  if (first === 'status' || first === 'purge-archive') {
+    only(first, []);
+    if (second === undefined || rest.length > 0) throw usageError(`\`${first}\` takes one organization (its id or slug).`);
+    return { command: first, json, organization: second };
   }
   throw usageError(`Unknown command \`${positionals.join(' ')}\`.`);
 }

@@ -17,6 +17,12 @@ async function run(invocation: Exclude<Invocation, { command: 'help' }>): Promis
       return (await import('./list.js')).listCommand();
     case 'create':
       return (await import('./create.js')).createCommand(invocation);
+    case 'move':
+      return (await import('./move.js')).moveCommand(invocation);
+    case 'status':
+      return (await import('./move.js')).statusCommand(invocation.organization);
+    case 'purge-archive':
+      return (await import('./move.js')).purgeArchiveCommand(invocation.organization);
   }
 }
 

@@ -84,7 +84,9 @@ interface Exit {
  * requests first, then calls stop(). Readiness is the caller's to check (by connecting).
  */
 export function startServer(binaries: PostgresBinaries, clusterDir: string, port: number, flags: string[], account: ServerAccount | undefined, logger?: Log): ServerProcess {
-  const args = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C', ...flags];
+  // wal_level=logical: a tenant moves off this server by row-filtered logical replication
+  // (src/tenancy/mobility/); it costs a little more WAL, and needs no restart when a move starts.
+  const args = ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C', '-c', 'wal_level=logical', ...flags];
   // (On Windows `detached` would open a console window of its own instead.)
   const child = spawn(binaries.postgres, args, { ...asAccount(account), detached: process.platform !== 'win32', stdio: ['ignore', 'ignore', 'pipe'] });
   const lines = collectLines(child, logger);

@@ -95,6 +95,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown, log:
 
 /** Seconds a client is told to wait: a placement's outage (often a restart) and a move's final switch (at most seconds). */
 const RETRY_UNAVAILABLE_SECONDS = 5;
+/** SQLSTATE read_only_sql_transaction (PostgreSQL, Appendix A). */
+const READ_ONLY_TRANSACTION = '25006';
 const RETRY_MOVING_SECONDS = 2;
 
 /**
@@ -107,7 +109,8 @@ export function placementRefusal(err: unknown): RetryLaterError | null {
   if (err instanceof PlacementUnavailableError) {
     return new RetryLaterError('SERVICE_UNAVAILABLE', "Your organization's database is unavailable right now; other organizations are not affected. Retry shortly.", RETRY_UNAVAILABLE_SECONDS);
   }
-  if (err instanceof TenantNotServedError) {
+  // A write while the organization's move pauses its writes: its transaction is read only (tenant-move migration).
+  if (err instanceof TenantNotServedError || (err as { code?: string } | null)?.code === READ_ONLY_TRANSACTION) {
     return new RetryLaterError('TENANT_MOVING', 'Your organization is being moved to another database; retry in a moment.', RETRY_MOVING_SECONDS);
   }
   return null;

@@ -76,7 +76,8 @@ export class TenantRouter {
     for (let tries = 0; ; tries++) {
       const placement = await this.directory.lookup(organizationId);
       if (!placement || placement.state === 'archived' || placement.state === 'erased') return null;
-      if (placement.state !== 'active') throw new TenantNotServedError(organizationId, placement.state);
+      // `moving`: still served by its placement, read only (its database says so): see the tenant-move migration.
+      if (placement.state !== 'active' && placement.state !== 'moving') throw new TenantNotServedError(organizationId, placement.state);
       const { orm, release } = await this.pools.acquire(placement.placement);
       try {
         const result = await attempt(placement, orm);

@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateDocumentDocument, DocumentsDocument } from '../src/client/generated/graphql.js';
+import { organizationDigest } from '../src/tenancy/mobility/move-digest.js';
+import { MOVE_STEPS, type MoveStep } from '../src/tenancy/mobility/move-journal.js';
+import { abortMove, MoveError, MoveInterrupted, moveOrganization, moveTables } from '../src/tenancy/mobility/move.js';
+import { purgeArchive } from '../src/tenancy/mobility/purge-archive.js';
+import { startApp, type TestApp } from './support/app.js';
+import { withSql } from './support/database.js';
+import { createOrg, type TestOrg } from './support/factories.js';
+import { gql, gqlOk } from './support/graphql.js';
+import { expectOneSentence, tenant } from './support/tenant-cli.js';
+
+// Moving an organization between placements while it works (issue 11), over real databases and
+// HTTP: row-filtered logical replication where the source has wal_level=logical (the embedded
+// PostgreSQL), a copy under a write pause elsewhere.
+
+let app: TestApp;
+let urls: Record<string, string>;
+
+beforeAll(async () => {
+  app = await startApp({ PLACEMENT_CACHE_TTL_MS: '600000' }, undefined, { placements: ['acme', 'beta'] });
+  urls = { shared: app.databaseUrl, ...app.placementUrls };
+});
+afterAll(() => app?.close());
+
+const titles = async (org: TestOrg) => (await gqlOk(app, DocumentsDocument, { first: 100 }, { token: org.owner.token })).documents.edges.map((e) => e.node.title).sort();
+const digestOn = (placement: string, org: TestOrg) => withSql(app.databaseUrlOf(placement), (c) => organizationDigest(c, org.id, moveTables()));
+
+/** Replication objects left on any database of the deployment (must be none after a move). */
+async function leftovers(): Promise<string[]> {
+  const found: string[] = [];
+  for (const [name, url] of Object.entries(urls)) {
+    await withSql(url, async (c) => {
+      for (const sql of ["select pubname as n from pg_publication where pubname like 'tq_move_%'", "select slot_name as n from pg_replication_slots where slot_name like 'tq_move_%'", "select subname as n from pg_subscription where subname like 'tq_move_%' and subdbid = (select oid from pg_database where datname = current_database())"]) {
+        for (const r of (await c.query<{ n: string }>(sql)).rows) found.push(`${name}: ${r.n}`);
+      }
+    });
+  }
+  return found;
+}
+
+async function placementOf(org: TestOrg): Promise<{ placement: string; state: string }> {
+  return (await withSql(app.databaseUrl, (c) => c.query('select placement, state from organization where id = $1', [org.id]))).rows[0];
+}
+
+describe('moving an organization', () => {
+  it('moves shared -> acme while it and another organization keep writing; every acknowledged write is there once', async () => {
+    const moving = await createOrg(app, { placement: 'shared', documents: 30 });
+    const other = await createOrg(app, { placement: 'shared', documents: 5 });
+    const before = await digestOn('shared', moving);
+
+    const acknowledged: string[] = [];
+    const refused: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const res = await gql(app, CreateDocumentDocument, { input: { title: `during ${i}` } }, { token: moving.owner.token });
+        if (res.data?.createDocument) acknowledged.push(res.data.createDocument.title);
+        else refused.push(String(res.errors?.[0]?.extensions?.code));
+        await gqlOk(app, CreateDocumentDocument, { input: { title: `other ${i}` } }, { token: other.owner.token });
+      }
+    })();
+    const report = await moveOrganization({ organizationId: moving.id, to: 'acme', urls });
+    writing = false;
+    await writer;
+
+    expect(report).toMatchObject({ from: 'shared', to: 'acme', verification: 'match' });
+    expect(report.pauseMs).toBeLessThan(2_000);
+    expect(new Set(refused)).toEqual(new Set(refused.length ? ['TENANT_MOVING'] : []));
+    expect(await placementOf(moving)).toEqual({ placement: 'acme', state: 'active' });
+    const seen = await titles(moving);
+    for (const title of acknowledged) expect(seen.filter((t) => t === title)).toHaveLength(1);
+    expect(seen).toHaveLength(30 + acknowledged.length);
+    // Served from acme now; the shared database keeps its rows, archived (not served).
+    const onAcme = await withSql(app.placementUrls.acme!, (c) => c.query('select count(*)::int as n from document where organization_id = $1', [moving.id]));
+    expect(onAcme.rows[0].n).toBe(seen.length);
+    expect((await digestOn('shared', moving)).document!.rows).toBeGreaterThanOrEqual(before.document!.rows);
+    expect(await leftovers()).toEqual([]);
+    // The other organization never moved and lost nothing.
+    expect((await titles(other)).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('without logical replication (forced here), the copy happens under the pause and verifies the same', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 6 });
+    const original = await digestOn('acme', org);
+    const report = await moveOrganization({ organizationId: org.id, to: 'shared', urls, mechanism: 'paused_copy' });
+    expect(report).toMatchObject({ mechanism: 'paused_copy', from: 'acme', to: 'shared', rows: { document: 6 } });
+    expect({ ...(await digestOn('shared', org)), activity_event: undefined }).toEqual({ ...original, activity_event: undefined });
+    expect(await titles(org)).toHaveLength(6);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('two instances serve during the move, both see the switch, and no write lands on the old placement afterwards', async () => {
+    const env = { PLACEMENT_CACHE_TTL_MS: '600000', PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! };
+    const second = await startApp(env, app.databaseUrl);
+    try {
+      const org = await createOrg(app, { placement: 'beta', documents: 10 });
+      const instances = [app, second];
+      const acknowledged: string[] = [];
+      let writing = true;
+      const writers = instances.map(async (instance, n) => {
+        for (let i = 0; writing; i++) {
+          const res = await gql(instance, CreateDocumentDocument, { input: { title: `instance ${n} write ${i}` } }, { token: org.owner.token });
+          if (res.data?.createDocument) acknowledged.push(res.data.createDocument.title);
+        }
+      });
+      await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+      writing = false;
+      await Promise.all(writers);
+      const archived = await digestOn('beta', org);
+      for (const [n, instance] of instances.entries()) {
+        const after = await gqlOk(instance, CreateDocumentDocument, { input: { title: `instance ${n} after the move` } }, { token: org.owner.token });
+        acknowledged.push(after.createDocument.title);
+      }
+      expect(await digestOn('beta', org)).toEqual(archived); // nothing reached the old placement
+      const onAcme = (await withSql(app.placementUrls.acme!, (c) => c.query('select title from document where organization_id = $1', [org.id]))).rows.map((r: { title: string }) => r.title);
+      for (const title of acknowledged) expect(onAcme.filter((t) => t === title)).toHaveLength(1);
+      for (const instance of instances) expect((await instance.router.directory.lookup(org.id))?.placement).toBe('acme');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('round trip acme -> beta -> acme keeps the data identical (counts and hashes)', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 12 });
+    const original = await digestOn('acme', org);
+    await moveOrganization({ organizationId: org.id, to: 'beta', urls });
+    const there = await digestOn('beta', org);
+    expect({ ...there, activity_event: undefined }).toEqual({ ...original, activity_event: undefined });
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    const back = await digestOn('acme', org);
+    // The move itself is an audit event: one more row in the trail at each end.
+    expect({ ...back, activity_event: undefined }).toEqual({ ...original, activity_event: undefined });
+    expect(back.activity_event!.rows).toBe(original.activity_event!.rows + 2);
+    expect(await titles(org)).toHaveLength(12);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it.each(MOVE_STEPS.filter((s): s is MoveStep => s !== 'started' && s !== 'cleaned'))('killed after %s: the rerun completes, nothing is lost or left behind', async (step) => {
+    const org = await createOrg(app, { placement: 'beta', documents: 3 });
+    // A copy under a pause (a source without wal_level=logical) has no `published` step.
+    const logical = (await withSql(app.placementUrls.beta!, (c) => c.query('show wal_level'))).rows[0].wal_level === 'logical';
+    if (logical || step !== 'published') await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: step })).rejects.toBeInstanceOf(MoveInterrupted);
+    const report = await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    expect(report.rows.document).toBe(3);
+    expect(await placementOf(org)).toEqual({ placement: 'acme', state: 'active' });
+    expect(await titles(org)).toHaveLength(3);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('aborted after the pause: back on its placement, writable, nothing on the target, nothing left behind', async () => {
+    const org = await createOrg(app, { placement: 'beta', documents: 2 });
+    await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'paused' })).rejects.toBeInstanceOf(MoveInterrupted);
+    const paused = await gql(app, CreateDocumentDocument, { input: { title: 'while paused' } }, { token: org.owner.token });
+    expect(paused.errors?.[0]?.extensions?.code).toBe('TENANT_MOVING');
+    expect(await titles(org)).toHaveLength(2); // reads go on during the pause
+    expect((await abortMove({ organizationId: org.id, urls }))?.outcome).toBe('rolled_back');
+    expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'active' });
+    await gqlOk(app, CreateDocumentDocument, { input: { title: 'after the abort' } }, { token: org.owner.token });
+    expect((await digestOn('acme', org)).document!.rows).toBe(0);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('verification catches a row changed behind the move\'s back, and nothing is switched', async () => {
+    const org = await createOrg(app, { placement: 'beta', documents: 4 });
+    await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'caught_up' })).rejects.toBeInstanceOf(MoveInterrupted);
+    await withSql(app.placementUrls.acme!, (c) => c.query(`update document set title = 'changed behind the move' where id = $1`, [org.documents[0]!.id]));
+    const failed = await moveOrganization({ organizationId: org.id, to: 'acme', urls }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(MoveError);
+    expect(String((failed as Error).message)).toMatch(/^Verification failed: document differ/);
+    expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'moving' });
+    await abortMove({ organizationId: org.id, urls });
+    expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'active' });
+    expect(await leftovers()).toEqual([]);
+  });
+});
+
+describe('purge-archive', () => {
+  it('deletes what moves left on the old placements, in batches, keeps the shared membership index, touches no other organization', async () => {
+    const org = await createOrg(app, { placement: 'shared', documents: 7, roles: ['OWNER', 'MEMBER'] });
+    const neighbour = await createOrg(app, { placement: 'shared', documents: 3 });
+    const neighbourBefore = await digestOn('shared', neighbour);
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    await moveOrganization({ organizationId: org.id, to: 'beta', urls });
+    const live = await digestOn('beta', org);
+
+    const report = await purgeArchive(org.id, urls);
+    expect(report.shared).toMatchObject({ document: 7, comment: 0 });
+    expect(report.shared).not.toHaveProperty('membership');
+    expect(report.acme).toMatchObject({ document: 7, membership: 2, organization: 1 });
+    const onShared = await digestOn('shared', org);
+    expect(onShared.document!.rows + onShared.activity_event!.rows).toBe(0);
+    expect(onShared.membership!.rows).toBe(2); // the index sign-in reads
+    expect(Object.values(await digestOn('acme', org)).every((t) => t.rows === 0)).toBe(true);
+    expect(await digestOn('beta', org)).toEqual(live);
+    expect(await digestOn('shared', neighbour)).toEqual(neighbourBefore);
+    expect(await titles(org)).toHaveLength(7);
+    expect(await purgeArchive(org.id, urls)).toEqual({});
+  });
+
+  it('is refused while a move of the organization is unfinished', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 1 });
+    await expect(moveOrganization({ organizationId: org.id, to: 'beta', urls, stopAfter: 'copied' })).rejects.toBeInstanceOf(MoveInterrupted);
+    await expect(purgeArchive(org.id, urls)).rejects.toThrow(/A move of this organization is unfinished/);
+    await abortMove({ organizationId: org.id, urls });
+  });
+});
+
+describe('npm run tenant -- move / status', () => {
+  const env = () => ({ DATABASE_URL: app.databaseUrl, PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! });
+
+  it('moves by slug with --json, resumes a move killed after a step, and status says where it stands', async () => {
+    const org = await createOrg(app, { placement: 'acme', documents: 5 });
+    const slug = (await withSql(app.databaseUrl, (c) => c.query('select slug from organization where id = $1', [org.id]))).rows[0].slug;
+
+    const killed = await tenant(['move', slug, '--to', 'beta'], { ...env(), TENANTQL_MOVE_STOP_AFTER: 'paused' });
+    expectOneSentence(killed, 1, /stopped after step paused/);
+    const status = await tenant(['status', slug], env());
+    expect(status.stdout).toMatch(/unfinished after step paused .*run the same move again/);
+    const other = await tenant(['move', slug, '--to', 'shared'], env());
+    expectOneSentence(other, 1, /A move of this organization to beta is unfinished/);
+
+    const done = await tenant(['move', slug, '--to', 'beta', '--json'], env());
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ organizationId: org.id, from: 'acme', to: 'beta', verification: 'match', rows: { document: 5 } });
+    expect(JSON.parse((await tenant(['status', org.id, '--json'], env())).stdout)).toMatchObject({ outcome: 'switched', step: 'cleaned' });
+    expect(await titles(org)).toHaveLength(5);
+  });
+
+  it('refuses a bad command line (exit 2) and a move that cannot be (exit 1), in one sentence', async () => {
+    expectOneSentence(await tenant(['move', 'some-org'], env()), 2, /needs --to <placement>/);
+    expectOneSentence(await tenant(['move', 'some-org', '--abort', '--to', 'acme'], env()), 2, /takes no --to/);
+    expectOneSentence(await tenant(['move', 'no-such-org', '--to', 'acme'], env()), 1, /^No organization no-such-org/);
+    const org = await createOrg(app, { placement: 'acme' });
+    expectOneSentence(await tenant(['move', org.id, '--to', 'acme'], env()), 1, /is on acme already/);
+    expectOneSentence(await tenant(['move', org.id, '--to', 'nowhere'], env()), 1, /No placement nowhere/);
+    expect((await tenant(['move', org.id, '--abort'], env())).stdout).toMatch(/No unfinished move/);
+  });
+});
