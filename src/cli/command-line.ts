@@ -11,7 +11,8 @@ export type Invocation =
   | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string }
   | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy' }
   | { command: 'status'; json: boolean; organization: string }
-  | { command: 'purge-archive'; json: boolean; organization: string };
+  | { command: 'purge-archive'; json: boolean; organization: string }
+  | { command: 'erase'; json: boolean; organization: string; confirm: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
@@ -26,6 +27,8 @@ Commands:
                                   or finishes its unfinished move; --abort rolls an unfinished move back;
                                   --paused-copy copies under a write pause even where logical replication works
   status <org>                    where the organization's latest move stands
+  erase <org> --confirm <slug>    erases the organization everywhere (GDPR): its rows on every placement, its
+                                  members who belong to no other organization; leaves a tombstone
   purge-archive <org>             deletes what moves left of the organization on placements that no longer
                                   serve it (in batches of 5,000 rows)
 
@@ -51,12 +54,13 @@ const OPTIONS = {
   to: { type: 'string' },
   abort: { type: 'boolean' },
   'paused-copy': { type: 'boolean' },
+  confirm: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -124,6 +128,12 @@ export function parseCommandLine(argv: string[]): Invocation {
     if (!abort && values.to === undefined) throw usageError('`move` needs --to <placement> (or --abort).');
     if (values.to !== undefined) valid(placementNameProblem(values.to));
     return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined };
+  }
+  if (first === 'erase') {
+    only('erase', ['confirm']);
+    if (second === undefined || rest.length > 0) throw usageError('`erase` takes one organization (its id or slug).');
+    if (values.confirm === undefined) throw usageError('`erase` needs --confirm <the organization\'s slug>: erasure cannot be undone.');
+    return { command: 'erase', json, organization: second, confirm: values.confirm };
   }
   if (first === 'status' || first === 'purge-archive') {
     only(first, []);

@@ -23,7 +23,7 @@ export interface MoveArguments {
 const STOP_AFTER = process.env.TENANTQL_MOVE_STOP_AFTER as MoveStep | undefined;
 
 /** Every placement's owner URL by name, and the organization's id (given as id or slug). */
-async function resolve(organization: string) {
+export async function resolve(organization: string) {
   const ctx = await deploymentContext();
   const urls = Object.fromEntries((await knownPlacements(ctx)).map((p) => [p.name, p.url]));
   const id = await withOwner(urls[SHARED_PLACEMENT]!, async (shared) => {
