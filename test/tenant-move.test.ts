@@ -224,7 +224,7 @@ describe('erase', () => {
       const users = await withSql(url, (c) => c.query('select id from "user" where id = any($1)', [org.users.map((u) => u.id)]));
       expect(users.rowCount).toBe(0);
     }
-    const tombstone = await withSql(app.databaseUrl, (c) => c.query('select o.state, o.name, t.erased_by from organization o join organization_tombstone t on t.organization_id = o.id where o.id = $1', [org.id]));
+    const tombstone = await withSql(app.databaseUrl, (c) => c.query('select o.state, o.name, t.erased_by from organization o join organization_tombstone t on t.erased_organization_id = o.id where o.id = $1', [org.id]));
     expect(tombstone.rows).toEqual([{ state: 'erased', name: 'erased', erased_by: expect.any(String) }]);
     expect((await gql(app, DocumentsDocument, { first: 5 }, { token: org.owner.token })).errors?.[0]?.extensions?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
     expect(await digestOn('acme', neighbour)).toEqual(neighbourBefore);
@@ -241,7 +241,7 @@ describe('npm run tenant -- move / status', () => {
     const org = await createOrg(app, { placement: 'acme', documents: 5 });
     const slug = (await withSql(app.databaseUrl, (c) => c.query('select slug from organization where id = $1', [org.id]))).rows[0].slug;
 
-    const killed = await tenant(['move', slug, '--to', 'beta'], { ...env(), TENANTQL_MOVE_STOP_AFTER: 'paused' });
+    const killed = await tenant(['move', slug, '--to', 'beta', '--stop-after', 'paused'], env());
     expectOneSentence(killed, 1, /stopped after step paused/);
     const status = await tenant(['status', slug], env());
     expect(status.stdout).toMatch(/unfinished after step paused .*run the same move again/);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { organizationNameProblem, ownerEmailProblem, placementNameProblem, tierProblem } from '../tenancy/placement/organization-fields.js';
+import { MOVE_STEPS, type MoveStep } from '../tenancy/mobility/move-journal.js';
 import { usageError } from './cli-error.js';
 
 /** A command line, parsed: which command, its arguments, and whether to print JSON. */
@@ -9,7 +10,7 @@ export type Invocation =
   | { command: 'placements create'; json: boolean; name: string }
   | { command: 'list'; json: boolean }
   | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string }
-  | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy' }
+  | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy'; stopAfter?: MoveStep }
   | { command: 'status'; json: boolean; organization: string }
   | { command: 'purge-archive'; json: boolean; organization: string }
   | { command: 'erase'; json: boolean; organization: string; confirm: string };
@@ -25,7 +26,8 @@ Commands:
                                   an organization on a placement, owned by an existing account
   move <org> --to <placement>     moves an organization (id or slug) to another placement while it works,
                                   or finishes its unfinished move; --abort rolls an unfinished move back;
-                                  --paused-copy copies under a write pause even where logical replication works
+                                  --paused-copy copies under a write pause even where logical replication works;
+                                  --stop-after <step> (for testing) stops it after a step, as a crash there would
   status <org>                    where the organization's latest move stands
   erase <org> --confirm <slug>    erases the organization everywhere (GDPR): its rows on every placement, its
                                   members who belong to no other organization; leaves a tombstone
@@ -55,12 +57,13 @@ const OPTIONS = {
   abort: { type: 'boolean' },
   'paused-copy': { type: 'boolean' },
   confirm: { type: 'string' },
+  'stop-after': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -121,13 +124,15 @@ export function parseCommandLine(argv: string[]): Invocation {
     return { command: 'create', json, name: second, owner: values.owner, placement: values.placement, tier: values.tier };
   }
   if (first === 'move') {
-    only('move', ['to', 'abort', 'paused-copy']);
+    only('move', ['to', 'abort', 'paused-copy', 'stop-after']);
     if (second === undefined || rest.length > 0) throw usageError('`move` takes one organization (its id or slug).');
     const abort = values.abort === true;
     if (abort && (values.to !== undefined || values['paused-copy'])) throw usageError('`move --abort` takes no --to or --paused-copy: it rolls back the unfinished move.');
     if (!abort && values.to === undefined) throw usageError('`move` needs --to <placement> (or --abort).');
     if (values.to !== undefined) valid(placementNameProblem(values.to));
-    return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined };
+    const stopAfter = values['stop-after'] as MoveStep | undefined;
+    if (stopAfter !== undefined && !MOVE_STEPS.includes(stopAfter)) throw usageError(`--stop-after takes a step: ${MOVE_STEPS.join(', ')}.`);
+    return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined, stopAfter };
   }
   if (first === 'erase') {
     only('erase', ['confirm']);

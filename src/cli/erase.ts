@@ -8,7 +8,7 @@ import { renderTable } from './table.js';
 /** `erase <org> --confirm <slug>`: erases the organization everywhere and leaves a tombstone (src/tenancy/mobility/erase.ts). */
 export async function eraseCommand(organization: string, confirm: string): Promise<CommandOutput<ErasureReport>> {
   const { urls, id } = await resolve(organization);
-  const by = process.env.USER || userInfo().username;
+  const by = userInfo().username; // the operator running the command, for the tombstone
   let report: ErasureReport;
   try {
     report = await eraseOrganization(id, confirm, urls, by);

@@ -57,7 +57,7 @@ export async function eraseOrganization(organizationId: string, confirmSlug: str
     }
     await inTransaction(shared, async () => {
       await shared.query(`update "organization" set "name" = 'erased', "slug" = 'erased-' || "id" where "id" = $1`, [org]);
-      await shared.query(`insert into "organization_tombstone" ("organization_id", "erased_by", "counts") values ($1, $2, $3)`, [org, erasedBy, JSON.stringify(counts)]);
+      await shared.query(`insert into "organization_tombstone" ("erased_organization_id", "erased_by", "counts") values ($1, $2, $3)`, [org, erasedBy, JSON.stringify(counts)]);
     });
     return { organizationId: org, erasedBy, counts, usersErased: members.length };
   });
