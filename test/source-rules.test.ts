@@ -80,6 +80,7 @@ const rules: Rule[] = [
       // The tenant mover (`npm run tenant -- move`), as each database's owner: replication objects, the journal, and the
       // moving organization's rows, every statement filtered by `organization_id = $1` (writes with app.organization_id set to it).
       'tenancy/mobility/move.ts', 'tenancy/mobility/move-digest.ts', 'tenancy/mobility/move-journal.ts', 'tenancy/mobility/owner-connection.ts', 'tenancy/mobility/replication.ts',
+      'tenancy/mobility/purge-archive.ts', 'tenancy/mobility/erase.ts', 'tenancy/mobility/find-organization.ts',
     ],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },

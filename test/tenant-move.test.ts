@@ -206,6 +206,34 @@ describe('purge-archive', () => {
   });
 });
 
+describe('erase', () => {
+  it('deletes the organization on every placement and its archives, erases members with no other organization, leaves a tombstone, touches no one else', async () => {
+    const org = await createOrg(app, { placement: 'shared', documents: 4, roles: ['OWNER', 'MEMBER'] });
+    const neighbour = await createOrg(app, { placement: 'acme', documents: 2 });
+    const neighbourBefore = await digestOn('acme', neighbour);
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls }); // leaves an archive on shared
+    const slug = (await withSql(app.databaseUrl, (c) => c.query('select slug from organization where id = $1', [org.id]))).rows[0].slug;
+
+    expectOneSentence(await tenant(['erase', org.id, '--confirm', 'wrong-slug'], cliEnv()), 1, /--confirm must be the organization's slug/);
+    const erased = await tenant(['erase', org.id, '--confirm', slug, '--json'], cliEnv());
+    expect(erased.code, erased.stderr).toBe(0);
+    expect(JSON.parse(erased.stdout)).toMatchObject({ organizationId: org.id, usersErased: 2, counts: { acme: { document: 4 }, shared: { document: 4 } } });
+
+    for (const placement of ['shared', 'acme', 'beta']) expect(Object.values(await digestOn(placement, org)).every((t) => t.rows === 0), placement).toBe(true);
+    for (const url of app.databaseUrls()) {
+      const users = await withSql(url, (c) => c.query('select id from "user" where id = any($1)', [org.users.map((u) => u.id)]));
+      expect(users.rowCount).toBe(0);
+    }
+    const tombstone = await withSql(app.databaseUrl, (c) => c.query('select o.state, o.name, t.erased_by from organization o join organization_tombstone t on t.erased_organization_id = o.id where o.id = $1', [org.id]));
+    expect(tombstone.rows).toEqual([{ state: 'erased', name: 'erased', erased_by: expect.any(String) }]);
+    expect((await gql(app, DocumentsDocument, { first: 5 }, { token: org.owner.token })).errors?.[0]?.extensions?.code).toMatch(/UNAUTHENTICATED|FORBIDDEN/);
+    expect(await digestOn('acme', neighbour)).toEqual(neighbourBefore);
+    expect(await titles(neighbour)).toHaveLength(2);
+  });
+});
+
+const cliEnv = () => ({ DATABASE_URL: app.databaseUrl, PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! });
+
 describe('npm run tenant -- move / status', () => {
   const env = () => ({ DATABASE_URL: app.databaseUrl, PLACEMENT_ACME_URL: app.placementUrls.acme!, PLACEMENT_BETA_URL: app.placementUrls.beta! });
 
@@ -213,7 +241,7 @@ describe('npm run tenant -- move / status', () => {
     const org = await createOrg(app, { placement: 'acme', documents: 5 });
     const slug = (await withSql(app.databaseUrl, (c) => c.query('select slug from organization where id = $1', [org.id]))).rows[0].slug;
 
-    const killed = await tenant(['move', slug, '--to', 'beta'], { ...env(), TENANTQL_MOVE_STOP_AFTER: 'paused' });
+    const killed = await tenant(['move', slug, '--to', 'beta', '--stop-after', 'paused'], env());
     expectOneSentence(killed, 1, /stopped after step paused/);
     const status = await tenant(['status', slug], env());
     expect(status.stdout).toMatch(/unfinished after step paused .*run the same move again/);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { organizationNameProblem, ownerEmailProblem, placementNameProblem, tierProblem } from '../tenancy/placement/organization-fields.js';
+import { MOVE_STEPS, type MoveStep } from '../tenancy/mobility/move-journal.js';
 import { usageError } from './cli-error.js';
 
 /** A command line, parsed: which command, its arguments, and whether to print JSON. */
@@ -9,9 +10,10 @@ export type Invocation =
   | { command: 'placements create'; json: boolean; name: string }
   | { command: 'list'; json: boolean }
   | { command: 'create'; json: boolean; name: string; owner: string; placement: string; tier?: string }
-  | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy' }
+  | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy'; stopAfter?: MoveStep }
   | { command: 'status'; json: boolean; organization: string }
-  | { command: 'purge-archive'; json: boolean; organization: string };
+  | { command: 'purge-archive'; json: boolean; organization: string }
+  | { command: 'erase'; json: boolean; organization: string; confirm: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
@@ -24,8 +26,11 @@ Commands:
                                   an organization on a placement, owned by an existing account
   move <org> --to <placement>     moves an organization (id or slug) to another placement while it works,
                                   or finishes its unfinished move; --abort rolls an unfinished move back;
-                                  --paused-copy copies under a write pause even where logical replication works
+                                  --paused-copy copies under a write pause even where logical replication works;
+                                  --stop-after <step> (for testing) stops it after a step, as a crash there would
   status <org>                    where the organization's latest move stands
+  erase <org> --confirm <slug>    erases the organization everywhere (GDPR): its rows on every placement, its
+                                  members who belong to no other organization; leaves a tombstone
   purge-archive <org>             deletes what moves left of the organization on placements that no longer
                                   serve it (in batches of 5,000 rows)
 
@@ -51,12 +56,14 @@ const OPTIONS = {
   to: { type: 'string' },
   abort: { type: 'boolean' },
   'paused-copy': { type: 'boolean' },
+  confirm: { type: 'string' },
+  'stop-after': { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -117,13 +124,21 @@ export function parseCommandLine(argv: string[]): Invocation {
     return { command: 'create', json, name: second, owner: values.owner, placement: values.placement, tier: values.tier };
   }
   if (first === 'move') {
-    only('move', ['to', 'abort', 'paused-copy']);
+    only('move', ['to', 'abort', 'paused-copy', 'stop-after']);
     if (second === undefined || rest.length > 0) throw usageError('`move` takes one organization (its id or slug).');
     const abort = values.abort === true;
     if (abort && (values.to !== undefined || values['paused-copy'])) throw usageError('`move --abort` takes no --to or --paused-copy: it rolls back the unfinished move.');
     if (!abort && values.to === undefined) throw usageError('`move` needs --to <placement> (or --abort).');
     if (values.to !== undefined) valid(placementNameProblem(values.to));
-    return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined };
+    const stopAfter = values['stop-after'] as MoveStep | undefined;
+    if (stopAfter !== undefined && !MOVE_STEPS.includes(stopAfter)) throw usageError(`--stop-after takes a step: ${MOVE_STEPS.join(', ')}.`);
+    return { command: 'move', json, organization: second, to: values.to, abort, mechanism: values['paused-copy'] ? 'paused_copy' : undefined, stopAfter };
+  }
+  if (first === 'erase') {
+    only('erase', ['confirm']);
+    if (second === undefined || rest.length > 0) throw usageError('`erase` takes one organization (its id or slug).');
+    if (values.confirm === undefined) throw usageError('`erase` needs --confirm <the organization\'s slug>: erasure cannot be undone.');
+    return { command: 'erase', json, organization: second, confirm: values.confirm };
   }
   if (first === 'status' || first === 'purge-archive') {
     only(first, []);

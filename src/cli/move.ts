@@ -3,7 +3,7 @@ import { latestMove, MOVE_STEPS, type MoveRecord, type MoveStep } from '../tenan
 import { abortMove, MoveError, MoveInterrupted, moveOrganization, type MoveProgress, type MoveReport } from '../tenancy/mobility/move.js';
 import { withOwner } from '../tenancy/mobility/owner-connection.js';
 import { purgeArchive, type PurgeReport } from '../tenancy/mobility/purge-archive.js';
-import { isUuid } from '../tenancy/organization-id.js';
+import { findOrganization } from '../tenancy/mobility/find-organization.js';
 import { SHARED_PLACEMENT } from '../tenancy/placement/placement-name.js';
 import { CliError } from './cli-error.js';
 import type { CommandOutput } from './command.js';
@@ -17,22 +17,15 @@ export interface MoveArguments {
   abort: boolean;
   json: boolean;
   mechanism?: 'paused_copy';
+  /** Testing: stop right after this step, as a crash there would (--stop-after). */
+  stopAfter?: MoveStep;
 }
 
-/** Test hook: `TENANTQL_MOVE_STOP_AFTER=<step>` stops the move right after that step, as a crash there would. */
-const STOP_AFTER = process.env.TENANTQL_MOVE_STOP_AFTER as MoveStep | undefined;
-
 /** Every placement's owner URL by name, and the organization's id (given as id or slug). */
-async function resolve(organization: string) {
+export async function resolve(organization: string) {
   const ctx = await deploymentContext();
   const urls = Object.fromEntries((await knownPlacements(ctx)).map((p) => [p.name, p.url]));
-  const id = await withOwner(urls[SHARED_PLACEMENT]!, async (shared) => {
-    const { rows } = await shared.query<{ id: string }>(
-      isUuid(organization) ? 'select "id" from "organization" where "id" = $1' : 'select "id" from "organization" where "slug" = $1',
-      [organization.toLowerCase()],
-    );
-    return rows[0]?.id;
-  });
+  const id = await findOrganization(urls[SHARED_PLACEMENT]!, organization);
   if (!id) throw new CliError(`No organization ${organization} (give its id or slug; \`npm run tenant -- list\` shows them).`);
   return { urls, id };
 }
@@ -63,7 +56,7 @@ export async function moveCommand(args: MoveArguments): Promise<CommandOutput<Mo
     if (live) process.stderr.write(`${p.step}\n`);
   };
   try {
-    const report = await moveOrganization({ organizationId: id, to: args.to!, urls, mechanism: args.mechanism, onProgress, stopAfter: STOP_AFTER });
+    const report = await moveOrganization({ organizationId: id, to: args.to!, urls, mechanism: args.mechanism, onProgress, stopAfter: args.stopAfter });
     return { data: report, text: () => summary(report) };
   } catch (err) {
     if (err instanceof MoveError || err instanceof MoveInterrupted) throw new CliError(err.message);

@@ -21,6 +21,8 @@ async function run(invocation: Exclude<Invocation, { command: 'help' }>): Promis
       return (await import('./move.js')).moveCommand(invocation);
     case 'status':
       return (await import('./move.js')).statusCommand(invocation.organization);
+    case 'erase':
+      return (await import('./erase.js')).eraseCommand(invocation.organization, invocation.confirm);
     case 'purge-archive':
       return (await import('./move.js')).purgeArchiveCommand(invocation.organization);
   }

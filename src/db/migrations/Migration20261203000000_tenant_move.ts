@@ -9,7 +9,8 @@ const APP_ROLE = 'tenantql_app';
  * - `tenant_move` (used in the shared database) is the journal of moves: one row per move with the
  *   step it reached (steps, mechanisms and outcomes are the mover's: src/tenancy/mobility/move.ts;
  *   no CHECK constraints, which MikroORM's schema diff cannot read back for a table it has no
- *   entity of), so that a move killed at any step is finished or rolled back by the next run
+ *   entity of; the column is `moved_organization_id`, not `organization_id`: a column of that name
+ *   marks a tenant-owned table, and this is the control plane's), so that a move killed at any step is finished or rolled back by the next run
  *   of the same command (src/tenancy/mobility/move.ts).
  * - `enter_organization` and `enter_tenant` take the organization's advisory lock in SHARED mode
  *   for the transaction (`pg_advisory_xact_lock_shared`): a move's pause takes it EXCLUSIVE, so it
@@ -24,7 +25,7 @@ export class Migration20261203000000_tenant_move extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "tenant_move" (
       "id" uuid primary key,
-      "organization_id" uuid not null,
+      "moved_organization_id" uuid not null,
       "source" text not null,
       "target" text not null,
       "step" text not null,
@@ -36,7 +37,7 @@ export class Migration20261203000000_tenant_move extends Migration {
       "outcome" text null
     );`);
     // At most one unfinished move per organization.
-    this.addSql(`create unique index "tenant_move_one_open_per_organization" on "tenant_move" ("organization_id") where "finished_at" is null;`);
+    this.addSql(`create unique index "tenant_move_one_open_per_organization" on "tenant_move" ("moved_organization_id") where "finished_at" is null;`);
 
     const lock = `perform pg_advisory_xact_lock_shared(hashtextextended('tenantql.organization:' || "organization"::text, 0));`;
     const read = `select o."placement", o."state", o."placement_epoch" into here from "organization" o where o."id" = "organization";`;

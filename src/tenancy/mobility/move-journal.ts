@@ -27,7 +27,7 @@ export interface MoveRecord {
 
 interface Row {
   id: string;
-  organization_id: string;
+  moved_organization_id: string;
   source: string;
   target: string;
   step: MoveStep;
@@ -39,7 +39,7 @@ interface Row {
 
 const fromRow = (r: Row): MoveRecord => ({
   id: r.id,
-  organizationId: r.organization_id,
+  organizationId: r.moved_organization_id,
   source: r.source,
   target: r.target,
   step: r.step,
@@ -54,20 +54,20 @@ export const reached = (step: MoveStep, than: MoveStep) => MOVE_STEPS.indexOf(st
 
 /** The organization's unfinished move, if any (at most one: a partial unique index). */
 export async function openMove(shared: pg.Client, organizationId: string): Promise<MoveRecord | null> {
-  const { rows } = await shared.query<Row>('select * from "tenant_move" where "organization_id" = $1 and "finished_at" is null', [organizationId]);
+  const { rows } = await shared.query<Row>('select * from "tenant_move" where "moved_organization_id" = $1 and "finished_at" is null', [organizationId]);
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
 /** The organization's latest move, finished or not (for `status`). */
 export async function latestMove(shared: pg.Client, organizationId: string): Promise<MoveRecord | null> {
-  const { rows } = await shared.query<Row>('select * from "tenant_move" where "organization_id" = $1 order by "started_at" desc limit 1', [organizationId]);
+  const { rows } = await shared.query<Row>('select * from "tenant_move" where "moved_organization_id" = $1 order by "started_at" desc limit 1', [organizationId]);
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
 /** Journals a new move at step `started`. */
 export async function startMove(shared: pg.Client, move: Pick<MoveRecord, 'organizationId' | 'source' | 'target' | 'mechanism'>): Promise<MoveRecord> {
   const { rows } = await shared.query<Row>(
-    `insert into "tenant_move" ("id", "organization_id", "source", "target", "step", "mechanism") values ($1, $2, $3, $4, 'started', $5) returning *`,
+    `insert into "tenant_move" ("id", "moved_organization_id", "source", "target", "step", "mechanism") values ($1, $2, $3, $4, 'started', $5) returning *`,
     [randomUUID(), move.organizationId, move.source, move.target, move.mechanism],
   );
   return fromRow(rows[0]!);

@@ -156,7 +156,7 @@ class MoveRun {
   private async step(step: MoveStep, detail: Record<string, unknown> = {}): Promise<void> {
     this.move = await recordStep(this.shared, this.move, step, detail);
     this.options.onProgress?.({ step });
-    if (this.options.stopAfter === step) throw new MoveInterrupted(`The move stopped after step ${step} (TENANTQL_MOVE_STOP_AFTER): run it again to finish it.`);
+    if (this.options.stopAfter === step) throw new MoveInterrupted(`The move stopped after step ${step} (--stop-after): run it again to finish it.`);
   }
 
   private both<T>(fn: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
@@ -330,7 +330,7 @@ class MoveRun {
       this.move = await recordStep(this.shared, this.move, 'switched', { switchedAt: Date.now(), epoch });
     });
     this.options.onProgress?.({ step: 'switched' });
-    if (this.options.stopAfter === 'switched') throw new MoveInterrupted("The move stopped after step switched (TENANTQL_MOVE_STOP_AFTER): run it again to finish it.");
+    if (this.options.stopAfter === 'switched') throw new MoveInterrupted("The move stopped after step switched (--stop-after): run it again to finish it.");
   }
 
   private async cleanUp(): Promise<void> {

@@ -35,16 +35,23 @@ export async function purgeArchive(organizationId: string, urls: Record<string, 
   const report: PurgeReport = {};
   for (const [placement, url] of Object.entries(urls)) {
     if (placement === current) continue;
-    const removed = await withOwner(url, (client) => purgeOn(client, org, placement));
+    const removed = await withOwner(url, (client) => deleteOrganizationRows(client, org, { keepMemberships: placement === SHARED_PLACEMENT, organizationRow: placement !== SHARED_PLACEMENT }));
     if (Object.values(removed).some((n) => n > 0)) report[placement] = removed;
   }
   return report;
 }
 
-async function purgeOn(client: pg.Client, org: string, placement: string): Promise<Record<string, number>> {
-  const shared = placement === SHARED_PLACEMENT;
+/**
+ * Deletes the organization's rows from every tenant table of `client`'s database, in batches of
+ * PURGE_BATCH_ROWS, children before parents, each batch its own transaction with
+ * app.organization_id set and `organization_id = $1` in every statement. `keepMemberships`: leave
+ * `membership` (the shared database's index of a dedicated organization). `organizationRow`: also
+ * delete the organization's own row there (a dedicated placement's; never the directory's).
+ * Returns rows deleted per table (and `organization`).
+ */
+export async function deleteOrganizationRows(client: pg.Client, org: string, { keepMemberships, organizationRow }: { keepMemberships: boolean; organizationRow: boolean }): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
-  const tables = [...moveTables()].reverse().filter((t) => !(shared && t === 'membership'));
+  const tables = [...moveTables()].reverse().filter((t) => !(keepMemberships && t === 'membership'));
   for (const table of tables) {
     removed[table] = 0;
     const id = table === 'membership' ? 'user_id' : 'id';
@@ -62,11 +69,9 @@ async function purgeOn(client: pg.Client, org: string, placement: string): Promi
       if (deleted < PURGE_BATCH_ROWS) break;
     }
   }
-  if (!shared) {
-    await inTransaction(client, async () => {
-      const gone = await client.query(`delete from "organization" where "id" = $1 and "state" = 'archived'`, [org]);
-      removed.organization = gone.rowCount ?? 0;
-    });
+  if (organizationRow) {
+    const gone = await client.query(`delete from "organization" where "id" = $1`, [org]);
+    removed.organization = gone.rowCount ?? 0;
   }
   return removed;
 }
