@@ -95,7 +95,8 @@ describe('the database restarts while requests are in flight', () => {
   });
 
   it('the outage really happened: answers before it succeeded, answers during it all failed', () => {
-    expect(log.filter((o) => o.answeredAt < t.stop && succeeded(o)).length).toBeGreaterThanOrEqual(12);
+    // `<=`: an answer in the very millisecond the wait ended counts (it was among the dozen waited for).
+    expect(log.filter((o) => o.answeredAt <= t.stop && succeeded(o)).length).toBeGreaterThanOrEqual(12);
     const duringOutage = log.filter((o) => o.sentAt >= t.down && o.answeredAt <= t.restart);
     expect(duringOutage.length).toBeGreaterThan(5);
     expect(duringOutage.filter(succeeded).map(where)).toEqual([]);

@@ -339,5 +339,5 @@ describe('npm run tenant -- placements create, on the embedded server', () => {
     expect(shadowTable.code, shadowTable.stderr).toBe(0);
     expect(shadowTable.stdout).toMatch(/^gamma\s+configured \(shadows embedded\)\s+NO\b/m);
     expect(shadowTable.stdout).toMatch(/^gamma: PLACEMENT_GAMMA_URL shadows the embedded placement gamma \(database tenantql_gamma\)/m);
-  });
+  }, 90_000); // a dozen child processes against its own embedded server: slow on a loaded 2-core machine
 });
