@@ -161,6 +161,43 @@ describe('moving an organization', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('refuses a target holding rows of the organization that no move archived there, and a target on another schema version; publishes no TRUNCATE', async () => {
+    const org = await createOrg(app, { placement: 'beta', documents: 1 });
+    await withSql(app.placementUrls.acme!, async (c) => {
+      await c.query('begin');
+      await c.query(`select set_config('app.organization_id', $1, true)`, [org.id]);
+      // Rows of it that no move left there (restored by hand from a backup, say): its own row not archived.
+      await c.query(`insert into organization (id, name, slug, placement) values ($1, 'stray', $2, 'beta')`, [org.id, `stray-${org.id}`]);
+      await c.query(`insert into document (id, organization_id, title) values (gen_random_uuid(), $1, 'stray row')`, [org.id]);
+      await c.query('commit');
+    });
+    const refused = await moveOrganization({ organizationId: org.id, to: 'acme', urls }).catch((e: unknown) => e);
+    expect(String((refused as Error).message)).toMatch(/already holds 1 rows of this organization that no earlier move archived there/);
+    await abortMove({ organizationId: org.id, urls });
+    // The abort deleted nothing it had not made: the stray row is still there.
+    expect((await digestOn('acme', org)).document!.rows).toBe(1);
+    await withSql(app.placementUrls.acme!, async (c) => {
+      await c.query(`delete from document where organization_id = $1`, [org.id]);
+      await c.query(`delete from organization where id = $1`, [org.id]);
+    });
+
+    await withSql(app.placementUrls.acme!, (c) => c.query(`insert into mikro_orm_migrations (name, executed_at) values ('Migration20991231000000_newer', now())`));
+    try {
+      const differ = await moveOrganization({ organizationId: org.id, to: 'acme', urls }).catch((e: unknown) => e);
+      expect(String((differ as Error).message)).toMatch(/^The schemas differ: beta is at Migration\d+_\w+, acme at Migration20991231000000_newer/);
+      await abortMove({ organizationId: org.id, urls });
+    } finally {
+      await withSql(app.placementUrls.acme!, (c) => c.query(`delete from mikro_orm_migrations where name = 'Migration20991231000000_newer'`));
+    }
+
+    await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'published' })).rejects.toBeInstanceOf(MoveInterrupted);
+    const published = await withSql(app.placementUrls.beta!, (c) => c.query(`select pubinsert, pubupdate, pubdelete, pubtruncate, puballtables from pg_publication where pubname like 'tq_move_%'`));
+    const logical = published.rowCount! > 0;
+    if (logical) expect(published.rows).toEqual([{ pubinsert: true, pubupdate: true, pubdelete: true, pubtruncate: false, puballtables: false }]);
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('verification catches a row changed behind the move\'s back, and nothing is switched', async () => {
     const org = await createOrg(app, { placement: 'beta', documents: 4 });
     await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'caught_up' })).rejects.toBeInstanceOf(MoveInterrupted);

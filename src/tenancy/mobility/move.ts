@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { tenantFilteredEntities } from '../../db/entities/index.js';
 import { assertUuid } from '../organization-id.js';
+import { appliedMigrations } from '../placement/placement-census.js';
 import { SHARED_PLACEMENT } from '../placement/placement-name.js';
 import { digestDifferences, organizationDigest, type OrganizationDigest } from './move-digest.js';
 import { finishMove, openMove, reached, recordStep, startMove, type MoveMechanism, type MoveRecord, type MoveStep } from './move-journal.js';
@@ -197,6 +198,11 @@ class MoveRun {
   private async prepare(): Promise<void> {
     const { target } = this.move;
     await this.both(async (src, dst) => {
+      // A schema difference would stop the subscription's apply (or the copy) half way: same migrations on both sides, or no move.
+      const [srcSchema, dstSchema] = [await appliedMigrations(src), await appliedMigrations(dst)];
+      if (srcSchema.join() !== dstSchema.join()) {
+        throw new MoveError(`The schemas differ: ${this.move.source} is at ${srcSchema.at(-1) ?? 'nothing'}, ${target} at ${dstSchema.at(-1) ?? 'nothing'}; start the server (or run the migrations) so that both are migrated first.`);
+      }
       const entry = (await dst.query<{ state: string; placement: string }>('select "state", "placement" from "organization" where "id" = $1', [this.org])).rows[0];
       const held = await this.rowsOf(dst);
       const total = Object.values(held).reduce((a, b) => a + b, 0);
@@ -353,9 +359,11 @@ class MoveRun {
   /** Back to where the organization was: replication removed, its rows on the target deleted, its writes resumed. */
   async rollBack(): Promise<MoveRecord> {
     const { source, target } = this.move;
+    // Before `prepared` the target holds nothing of this move's (a refused prepare touched nothing there).
+    const copied = reached(this.move.step, 'prepared');
     await this.both(async (src, dst) => {
       await unpublish(src, dst, this.name);
-      await inTransaction(dst, async () => {
+      if (copied) await inTransaction(dst, async () => {
         await asOrganization(dst, this.org);
         for (const table of [...this.tables].reverse()) await dst.query(`delete from ${dst.escapeIdentifier(table)} where "organization_id" = $1`, [this.org]);
         if (target === SHARED_PLACEMENT) {
