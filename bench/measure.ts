@@ -54,7 +54,7 @@ export async function measure(round: number, c: Candidate, q: QueryName, pool: P
   const cpuBefore = cpuMs(c.process.pid);
   const o = await closedLoop(c.url, pool, s.connections, s.durationSeconds);
   const cpuAfter = cpuMs(c.process.pid);
-  const statements = await statementCount(stats);
+  const statements = await statementCount(stats, c.databases);
   assertAlive(c);
   const { requests } = o;
   return {

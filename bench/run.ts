@@ -23,7 +23,8 @@ import {
 } from './measure.js';
 import { ensurePeerInstalled, findNode, peakRssMb, ROOT, rssMb, startCandidate, stopAllCandidates, stopProcess, type Candidate } from './processes.js';
 import { body, PEER_NOTES, PEER_ORDER, prepareRequests, QUERIES, QUERY_NAMES, type Dialect, type QueryName, type Requests } from './queries.js';
-import { barChart, candidateTable, markdownTable, scaleTable } from './report.js';
+import { barChart, candidateTable, hybridTable, markdownTable, scaleTable } from './report.js';
+import { compareHybrid, DEDICATED_PLACEMENT, HYBRID_TARGET, HYBRID_TARGET_QUERY, hybridOrganizations, makeHybridDatabases } from './hybrid.js';
 import { FULL_SERIES, runScaleSeries, SMOKE_SERIES, type ScaleResult } from './scale.js';
 import { seed, type Scale } from './seed.js';
 
@@ -44,7 +45,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     pool: { type: 'string' },
     queries: { type: 'string' },
-    /** Which candidates to start, comma-separated: ceiling, api, api-node22, postgraphile. */
+    /** Which candidates to start, comma-separated: ceiling, api, api-hybrid, api-node22, postgraphile. */
     candidates: { type: 'string' },
     'api-log-level': { type: 'string' },
     /** Writes a V8 CPU profile of the API process into <out>/profile (slows it: not for a timed run). */
@@ -92,13 +93,15 @@ const settings: Settings = {
   verifyIterations: smoke ? 1_000 : 10_000,
 };
 if (settings.rate !== null && !(settings.rate >= 1)) throw new Error('--rate must be at least 1 (requests/s)');
-const ALL_CANDIDATES = ['ceiling', 'api', 'api-node22', 'postgraphile'] as const;
+const ALL_CANDIDATES = ['ceiling', 'api', 'api-hybrid', 'api-node22', 'postgraphile'] as const;
 type CandidateName = (typeof ALL_CANDIDATES)[number];
-// The smoke skips the API's second runtime (another ~10 s start for the same code); the peer stays in.
+// The smoke skips the API's second runtime (another ~10 s start for the same code); the peer stays
+// in, and so does api-hybrid (it checks the routing to a dedicated placement gives the same answers).
 // The scale series alone needs only the ceiling and the API.
 const candidateNames = (args.candidates?.split(',') ??
-  (scaleOnly ? ['ceiling', 'api'] : smoke ? ['ceiling', 'api', 'postgraphile'] : [...ALL_CANDIDATES])) as CandidateName[];
+  (scaleOnly ? ['ceiling', 'api'] : smoke ? ['ceiling', 'api', 'api-hybrid', 'postgraphile'] : [...ALL_CANDIDATES])) as CandidateName[];
 for (const c of candidateNames) if (!ALL_CANDIDATES.includes(c)) throw new Error(`unknown candidate ${c}; known: ${ALL_CANDIDATES.join(', ')}`);
+if (scaleOnly && candidateNames.includes('api-hybrid')) throw new Error('the scale series runs the ceiling and api only: leave api-hybrid out of --candidates with --scale-only');
 if (!candidateNames.includes('ceiling')) throw new Error('the ceiling is the reference: keep it in --candidates');
 const outDir = resolve(ROOT, args.out ?? (smoke ? 'bench/results/smoke' : 'bench/results'));
 const queryNames = (args.queries?.split(',') ?? QUERY_NAMES) as QueryName[];
@@ -111,11 +114,16 @@ async function main(): Promise<number> {
 
   const { url, source } = await openDatabase(args['data-dir'] ? resolve(args['data-dir']) : undefined);
   log(`database: ${source}`);
-  let stats = await openStatementStats(url, log);
 
   const t0 = Date.now();
   const data = scaleOnly ? null : await seed(url, scale);
   if (!scaleOnly) log(`seeded ${scale.organizations} organizations x ${scale.documentsPerOrganization} documents + 1 organization with ${scale.bigOrganizationDocuments} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+  // The hybrid case: copies of the seeded database, every other requesting organization moved to a
+  // dedicated placement (bench/hybrid.ts). Made before anything else connects to `url` (TEMPLATE needs that).
+  const hybrid = data && candidateNames.includes('api-hybrid') ? await makeHybridDatabases(url, hybridOrganizations(data)) : null;
+  if (hybrid) log(`hybrid databases: ${hybrid.moved} of ${data!.tenants.length} requesting organizations on placement '${DEDICATED_PLACEMENT}' (${hybrid.databases.join(', ')}) in ${hybrid.seconds.toFixed(1)}s`);
+  let stats = await openStatementStats(url, log);
 
   // Tokens: signed once, before timing, with the API's own issueToken and configuration.
   const jwtSecret = randomBytes(48).toString('base64url');
@@ -172,7 +180,7 @@ async function main(): Promise<number> {
   const apiEnv = { ...common, NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false', SEED_DEMO_DATA: 'false', LOG_LEVEL: settings.apiLogLevel };
   const apiLabel = 'tenantql API (as deployed: npm run build, node dist/main.js; RLS + filter + audit)';
   // The API runs as production does: compiled once (`npm run build`), then plain JavaScript.
-  if (candidateNames.some((c) => c === 'api' || c === 'api-node22')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (candidateNames.some((c) => c.startsWith('api'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const logDir = outDir;
   const starters: Record<CandidateName, () => Promise<Candidate>> = {
     ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode, logDir }),
@@ -182,6 +190,14 @@ async function main(): Promise<number> {
         logDir,
         nodeFlags: args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile')}`] : [],
       }),
+    'api-hybrid': () =>
+      startCandidate(
+        'api-hybrid',
+        `${apiLabel}, hybrid: every other organization on a dedicated placement (a second database, same server; a pool of ${settings.poolSize} per placement)`,
+        'dist/main.js',
+        { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl },
+        { node: apiNode, logDir, databases: hybrid!.databases },
+      ),
     'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
     postgraphile: () =>
       startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
@@ -306,6 +322,11 @@ async function main(): Promise<number> {
   // Results
   const summary = summarise(runs, fixedRuns, candidates.map((c) => c.name), queryNames);
   const perCandidate = data ? candidateRows(candidates, rssAfterRound, peakRss, tokenCosts, summary) : [];
+  const hybridRows = compareHybrid(summary, runs);
+  const hybridList = hybridRows.find((r) => r.met !== null);
+  const hybridVerdict = hybridList
+    ? `hybrid case: ${QUERIES[hybridList.query].label} at ${hybridList.ratio.toFixed(3)}x the single database's requests/s (${hybridList.hybridRps.toFixed(0)} vs ${hybridList.singleRps.toFixed(0)}, medians of ${settings.rounds} round(s); per round ${hybridList.roundRatios.map((x) => x.toFixed(3)).join(', ')}): target >= ${HYBRID_TARGET} ${hybridList.met ? 'met' : 'MISSED'}`
+    : null;
   const meta = {
     date: new Date().toISOString(),
     smoke,
@@ -343,7 +364,31 @@ async function main(): Promise<number> {
       (scaleResult.gateProblems.length ? '\n\n**The correctness gate failed during the scale series: see results.json.**' : '') +
       '\n'
     : '';
-  const json = { meta, labels, queries: QUERIES, summary, candidates: perCandidate, tokenCosts: tokenCostList, runs, fixedRuns, scale: scaleResult };
+  const hybridJson = hybrid
+    ? {
+        placement: DEDICATED_PLACEMENT,
+        organizationsMoved: hybrid.moved,
+        requestingOrganizations: data?.tenants.length ?? 0,
+        databases: hybrid.databases,
+        preparedSeconds: hybrid.seconds,
+        target: `${HYBRID_TARGET_QUERY} requests/s of api-hybrid >= ${HYBRID_TARGET} x api's (closed loop, medians, same run)`,
+        comparison: hybridRows,
+      }
+    : null;
+  const hybridSection = hybridRows.length
+    ? `## Hybrid deployment: api-hybrid against api
+
+${hybridTable(hybridRows, queryLabels)}
+
+` +
+      `**${hybridVerdict}.** \`api-hybrid\` is the same build, runtime and settings as \`api\`, started with \`PLACEMENT_${DEDICATED_PLACEMENT.toUpperCase()}_URL\`: ` +
+      `${hybridJson!.organizationsMoved} of the ${hybridJson!.requestingOrganizations} requesting organizations (every other one) live on that dedicated placement, a second database on the same PostgreSQL server; ` +
+      `the others, the large organization of the deep page, the directory, every user and the membership index stay in its shared database. Both are copies of the seeded database (CREATE DATABASE ... TEMPLATE, then pruned: bench/hybrid.ts), so every candidate answers from the same rows, and the correctness gate compares its answers with the ceiling's like the others'. ` +
+      `Each placement has its own pool of ${settings.poolSize} (DB_POOL_MAX), so api-hybrid may hold twice as many connections as api. Ratio per round: the two run back to back in every round. SQL statements / request count both of its databases.
+
+`
+    : '';
+  const json = { meta, labels, queries: QUERIES, summary, candidates: perCandidate, tokenCosts: tokenCostList, hybrid: hybridJson, runs, fixedRuns, scale: scaleResult };
 
   if (scaleOnly) {
     await writeFile(resolve(outDir, 'scale.json'), JSON.stringify(json, null, 2) + '\n');
@@ -359,6 +404,7 @@ async function main(): Promise<number> {
         `**Fixed rate**: requests sent at even intervals whatever the answers (open loop, ${meta.fixedRateRule}): the latency a client sees at a load every candidate sustains; medians of ${settings.rounds} more interleaved round(s) of ${settings.rateSeconds} s (after a ${settings.rateWarmupSeconds} s warm-up) following the closed-loop ones. ` +
         `Pool size ${settings.poolSize} for every candidate; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
         `SQL statements/request: ${meta.statementsSource}. Server CPU: ${meta.cpuSource}.\n\n` +
+        hybridSection +
         `## Memory and token verification\n\n${candidateTable(perCandidate, runtimes, settings.rounds, queryLabels)}\n\n` +
         `RSS: ${meta.rssSource}. Token verification: ${meta.tokenSource}. Targets apply to this API's rows.\n\n` +
         scaleSection +
@@ -367,6 +413,7 @@ async function main(): Promise<number> {
     );
     await writeFile(resolve(outDir, 'results.svg'), barChart(summary, candidates.map((c) => c.name), labels, queryLabels, title));
     console.log('\n' + markdownTable(summary, labels, queryLabels) + '\n\n' + candidateTable(perCandidate, runtimes, settings.rounds, queryLabels) + '\n');
+    if (hybridRows.length) console.log(hybridTable(hybridRows, queryLabels) + '\n\n' + hybridVerdict + '\n');
     if (scaleResult) console.log(scaleTable(scaleResult) + '\n');
   }
   log(`results in ${outDir}`);
