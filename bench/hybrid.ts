@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withClient } from './database.js';
 import type { RunResult, SummaryRow } from './measure.js';
-import type { QueryName } from './queries.js';
+import { CREATE_INPUT, type QueryName } from './queries.js';
 import type { SeededData } from './seed.js';
 
 // The `api-hybrid` candidate's databases (issue 10: hybrid deployment). The benchmark seeds one
@@ -23,6 +23,7 @@ export interface HybridDatabases {
   databases: string[];
   /** Organizations placed on the dedicated placement. */
   moved: number;
+  movedOrganizationIds: string[];
   seconds: number;
 }
 
@@ -70,7 +71,44 @@ export async function makeHybridDatabases(url: string, movedOrganizationIds: str
   const dedicatedUrl = onDatabase(url, names.dedicated);
   await withClient(dedicatedUrl, (c) => prune(c, movedOrganizationIds, 'dedicated'));
   await withClient(sharedUrl, (c) => prune(c, movedOrganizationIds, 'shared'));
-  return { sharedUrl, dedicatedUrl, databases: [names.shared, names.dedicated], moved: movedOrganizationIds.length, seconds: (Date.now() - started) / 1000 };
+  return { sharedUrl, dedicatedUrl, databases: [names.shared, names.dedicated], moved: movedOrganizationIds.length, movedOrganizationIds, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Gives api-hybrid's databases the documents `createDocument` wrote to the benchmark database
+ * (every other candidate's, which share it), in place of its own: after a writing run the copies
+ * hold one candidate's new documents and the benchmark database four, and the newest documents of
+ * an organization are what every later list and relation page reads (new documents have no
+ * comments, so the pages would do different work). Called after each round's `createDocument`
+ * runs and after the correctness gate. Rows are copied as they are (ids, times), each to the
+ * database serving its organization; returns how many were copied, and throws when some found
+ * no database (their organization is in neither).
+ */
+export async function syncCreatedDocuments(url: string, hybrid: HybridDatabases): Promise<number> {
+  const { rows } = await withClient(url, (c) =>
+    c.query<{ rows: unknown[] | null }>('select json_agg(d) as rows from document d where d.title = $1', [CREATE_INPUT.title]),
+  );
+  const created = JSON.stringify(rows[0]?.rows ?? []);
+  let copied = 0;
+  for (const [target, served] of [
+    [hybrid.dedicatedUrl, 'in'],
+    [hybrid.sharedUrl, 'not in'],
+  ] as const) {
+    await withClient(target, async (c) => {
+      await c.query('begin');
+      await c.query('delete from document where title = $1', [CREATE_INPUT.title]);
+      const inserted = await c.query(
+        `insert into document select r.* from json_populate_recordset(null::document, $1::json) r
+          where r.organization_id ${served} (select unnest($2::uuid[]))`,
+        [created, hybrid.movedOrganizationIds],
+      );
+      copied += inserted.rowCount ?? 0;
+      await c.query('commit');
+    });
+  }
+  const expected = (rows[0]?.rows ?? []).length;
+  if (copied !== expected) throw new Error(`api-hybrid's databases got ${copied} of the ${expected} created documents: their organizations are missing there`);
+  return copied;
 }
 
 /** Tenant tables (child tables first): the rows that live on an organization's own placement. */

@@ -14,6 +14,8 @@ export interface Settings {
   warmupSeconds: number;
   rounds: number;
   poolSize: number;
+  /** api-hybrid's DB_POOL_MAX (each of its two placements' pools). */
+  hybridPoolSize: number;
   apiLogLevel: string;
   gateSample: number;
   /** Fixed-rate runs: this many requests/s for every query, or null for `rateFraction` of the slowest candidate's closed-loop median. */

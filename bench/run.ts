@@ -24,7 +24,7 @@ import {
 import { ensurePeerInstalled, findNode, peakRssMb, ROOT, rssMb, startCandidate, stopAllCandidates, stopProcess, type Candidate } from './processes.js';
 import { body, PEER_NOTES, PEER_ORDER, prepareRequests, QUERIES, QUERY_NAMES, type Dialect, type QueryName, type Requests } from './queries.js';
 import { barChart, candidateTable, hybridTable, markdownTable, scaleTable } from './report.js';
-import { compareHybrid, DEDICATED_PLACEMENT, HYBRID_TARGET, HYBRID_TARGET_QUERY, hybridOrganizations, makeHybridDatabases } from './hybrid.js';
+import { compareHybrid, DEDICATED_PLACEMENT, HYBRID_TARGET, HYBRID_TARGET_QUERY, hybridOrganizations, makeHybridDatabases, syncCreatedDocuments } from './hybrid.js';
 import { FULL_SERIES, runScaleSeries, SMOKE_SERIES, type ScaleResult } from './scale.js';
 import { seed, type Scale } from './seed.js';
 
@@ -44,6 +44,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     rounds: { type: 'string' },
     pool: { type: 'string' },
+    /** api-hybrid's DB_POOL_MAX (each placement's pool; default --pool): a control for its extra connections. */
+    'hybrid-pool': { type: 'string' },
     queries: { type: 'string' },
     /** Which candidates to start, comma-separated: ceiling, api, api-hybrid, api-node22, postgraphile. */
     candidates: { type: 'string' },
@@ -79,6 +81,7 @@ const settings: Settings = {
   warmupSeconds: num(args.warmup, smoke ? 0.5 : 2),
   rounds: num(args.rounds, smoke ? 1 : 3),
   poolSize: num(args.pool, 10),
+  hybridPoolSize: num(args['hybrid-pool'], num(args.pool, 10)),
   apiLogLevel: args['api-log-level'] ?? 'warn',
   gateSample: smoke ? 3 : 20,
   rate: args.rate === undefined ? null : Number(args.rate),
@@ -193,9 +196,9 @@ async function main(): Promise<number> {
     'api-hybrid': () =>
       startCandidate(
         'api-hybrid',
-        `${apiLabel}, hybrid: every other organization on a dedicated placement (a second database, same server; a pool of ${settings.poolSize} per placement)`,
+        `${apiLabel}, hybrid: every other organization on a dedicated placement (a second database, same server; a pool of ${settings.hybridPoolSize} per placement)`,
         'dist/main.js',
-        { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl },
+        { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl, DB_POOL_MAX: String(settings.hybridPoolSize) },
         { node: apiNode, logDir, databases: hybrid!.databases },
       ),
     'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
@@ -255,6 +258,11 @@ async function main(): Promise<number> {
       return 1;
     }
     log('correctness gate passed');
+    // api-hybrid's copies get the documents the others' createDocument wrote (bench/hybrid.ts), so every candidate reads the same rows.
+    const syncHybrid = async (after: string) => {
+      if (hybrid) log(`${after}: ${await syncCreatedDocuments(url, hybrid)} created documents copied to api-hybrid's databases (its own replaced)`);
+    };
+    await syncHybrid('after the gate');
 
     for (let round = 1; round <= settings.rounds; round++) {
       for (const q of queryNames) {
@@ -268,6 +276,7 @@ async function main(): Promise<number> {
               ` sql/req ${r.statementsPerRequest?.toFixed(2) ?? 'n/a'} cpu/req ${r.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms rss ${r.rssMbAfter?.toFixed(0) ?? 'n/a'} MB${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
           );
         }
+        if (q === 'create') await syncHybrid(`round ${round} createDocument`);
       }
       for (const c of candidates) rssAfterRound[c.name]!.push(rssMb(c.process.pid));
       log(`round ${round} RSS: ${candidates.map((c) => `${c.name} ${rssAfterRound[c.name]!.at(-1)?.toFixed(0) ?? 'n/a'} MB`).join(', ')}`);
@@ -290,6 +299,7 @@ async function main(): Promise<number> {
               `${r.sustained ? '' : ` (only ${r.achievedRps.toFixed(0)} req/s)`}${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
           );
         }
+        if (q === 'create') await syncHybrid(`fixed round ${round} createDocument`);
       }
     }
     for (const c of candidates) peakRss[c.name] = peakRssMb(c.process.pid);
@@ -384,7 +394,7 @@ ${hybridTable(hybridRows, queryLabels)}
       `**${hybridVerdict}.** \`api-hybrid\` is the same build, runtime and settings as \`api\`, started with \`PLACEMENT_${DEDICATED_PLACEMENT.toUpperCase()}_URL\`: ` +
       `${hybridJson!.organizationsMoved} of the ${hybridJson!.requestingOrganizations} requesting organizations (every other one) live on that dedicated placement, a second database on the same PostgreSQL server; ` +
       `the others, the large organization of the deep page, the directory, every user and the membership index stay in its shared database. Both are copies of the seeded database (CREATE DATABASE ... TEMPLATE, then pruned: bench/hybrid.ts), so every candidate answers from the same rows, and the correctness gate compares its answers with the ceiling's like the others'. ` +
-      `Each placement has its own pool of ${settings.poolSize} (DB_POOL_MAX), so api-hybrid may hold twice as many connections as api. Ratio per round: the two run back to back in every round. SQL statements / request count both of its databases.
+      `Each placement has its own pool of ${settings.hybridPoolSize} (DB_POOL_MAX${settings.hybridPoolSize === settings.poolSize ? ', as api' : `, --hybrid-pool; api: ${settings.poolSize}`}), so api-hybrid may hold ${2 * settings.hybridPoolSize} connections to api's ${settings.poolSize}. Ratio per round: the two run back to back in every round. SQL statements / request count both of its databases.
 
 `
     : '';
@@ -402,7 +412,7 @@ ${hybridTable(hybridRows, queryLabels)}
         `## Throughput and latency\n\n${markdownTable(summary, labels, queryLabels)}\n\n` +
         `**Closed loop**: ${settings.connections} connections each sending its next request as soon as the previous answer arrives (autocannon): the most requests/s, and the latency *at saturation*; medians of ${settings.rounds} interleaved round(s) of ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up each. ` +
         `**Fixed rate**: requests sent at even intervals whatever the answers (open loop, ${meta.fixedRateRule}): the latency a client sees at a load every candidate sustains; medians of ${settings.rounds} more interleaved round(s) of ${settings.rateSeconds} s (after a ${settings.rateWarmupSeconds} s warm-up) following the closed-loop ones. ` +
-        `Pool size ${settings.poolSize} for every candidate; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
+        `Pool size ${settings.poolSize} for every candidate${candidateNames.includes('api-hybrid') ? ` (api-hybrid: ${settings.hybridPoolSize} per placement, two placements)` : ''}; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
         `SQL statements/request: ${meta.statementsSource}. Server CPU: ${meta.cpuSource}.\n\n` +
         hybridSection +
         `## Memory and token verification\n\n${candidateTable(perCandidate, runtimes, settings.rounds, queryLabels)}\n\n` +
