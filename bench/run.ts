@@ -50,7 +50,7 @@ const { values: args } = parseArgs({
     /** Which candidates to start, comma-separated: ceiling, api, api-hybrid, api-node22, postgraphile. */
     candidates: { type: 'string' },
     'api-log-level': { type: 'string' },
-    /** Writes a V8 CPU profile of the API process into <out>/profile (slows it: not for a timed run). */
+    /** Writes a V8 CPU profile of the API process (and of api-hybrid's) into <out>/profile (slows it: not for a timed run). */
     'api-cpu-prof': { type: 'boolean', default: false },
     /** Fixed-rate runs at this many requests/s (default: 60% of the slowest candidate's closed-loop median, per query). */
     rate: { type: 'string' },
@@ -185,13 +185,14 @@ async function main(): Promise<number> {
   // The API runs as production does: compiled once (`npm run build`), then plain JavaScript.
   if (candidateNames.some((c) => c.startsWith('api'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const logDir = outDir;
+  const profileFlags = (name: string) => (args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : []);
   const starters: Record<CandidateName, () => Promise<Candidate>> = {
     ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode, logDir }),
     api: () =>
       startCandidate('api', apiLabel, 'dist/main.js', apiEnv, {
         node: apiNode,
         logDir,
-        nodeFlags: args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile')}`] : [],
+        nodeFlags: profileFlags('api'),
       }),
     'api-hybrid': () =>
       startCandidate(
@@ -199,7 +200,7 @@ async function main(): Promise<number> {
         `${apiLabel}, hybrid: every other organization on a dedicated placement (a second database, same server; a pool of ${settings.hybridPoolSize} per placement)`,
         'dist/main.js',
         { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl, DB_POOL_MAX: String(settings.hybridPoolSize) },
-        { node: apiNode, logDir, databases: hybrid!.databases },
+        { node: apiNode, logDir, databases: hybrid!.databases, nodeFlags: profileFlags('api-hybrid') },
       ),
     'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
     postgraphile: () =>
