@@ -93,14 +93,18 @@ export async function openStatementStats(url: string, log: (m: string) => void):
   }
 }
 
-/** Statements the candidates sent to this database since the last reset. */
-export async function statementCount(stats: pg.Client | null): Promise<number | null> {
+/**
+ * Statements the candidates sent since the last reset, to the benchmark database or, given
+ * `databases` (names), to those (the hybrid candidate's shared and dedicated databases).
+ */
+export async function statementCount(stats: pg.Client | null, databases?: string[]): Promise<number | null> {
   if (!stats) return null;
   const { rows } = await stats.query<{ n: string }>(
     `select coalesce(sum(calls), 0)::bigint as n from pg_stat_statements s join pg_database d on d.oid = s.dbid
-      where d.datname = current_database() and s.query not ilike '%pg_stat_statements%'
+      where d.datname = any(coalesce($1::text[], array[current_database()::text])) and s.query not ilike '%pg_stat_statements%'
         -- foreign-key checks PostgreSQL runs itself at COMMIT (deferred constraints) show up as top-level statements: not sent by the candidate
         and s.query not like 'SELECT 1 FROM ONLY %FOR KEY SHARE OF x'`,
+    [databases ?? null],
   );
   return Number(rows[0]!.n);
 }

@@ -14,6 +14,8 @@ export interface Settings {
   warmupSeconds: number;
   rounds: number;
   poolSize: number;
+  /** api-hybrid's DB_POOL_MAX (each of its two placements' pools). */
+  hybridPoolSize: number;
   apiLogLevel: string;
   gateSample: number;
   /** Fixed-rate runs: this many requests/s for every query, or null for `rateFraction` of the slowest candidate's closed-loop median. */
@@ -54,7 +56,7 @@ export async function measure(round: number, c: Candidate, q: QueryName, pool: P
   const cpuBefore = cpuMs(c.process.pid);
   const o = await closedLoop(c.url, pool, s.connections, s.durationSeconds);
   const cpuAfter = cpuMs(c.process.pid);
-  const statements = await statementCount(stats);
+  const statements = await statementCount(stats, c.databases);
   assertAlive(c);
   const { requests } = o;
   return {

@@ -38,6 +38,8 @@ export interface Candidate {
   runtime: string;
   /** The binary itself (the token-verification cost is measured on it). */
   nodePath: string;
+  /** The databases its SQL goes to, for pg_stat_statements (default: the benchmark database). */
+  databases?: string[];
 }
 
 function nodeVersion(path: string): string | null {
@@ -76,7 +78,7 @@ export async function startCandidate(
   label: string,
   script: string,
   env: Record<string, string>,
-  opts: { node: NodeBinary; logDir: string; dialect?: Dialect; nodeFlags?: string[] },
+  opts: { node: NodeBinary; logDir: string; dialect?: Dialect; nodeFlags?: string[]; databases?: string[] },
 ): Promise<Candidate> {
   const nodeFlags = opts.nodeFlags ?? [];
   const port = await freePort();
@@ -109,6 +111,7 @@ export async function startCandidate(
     dialect: opts.dialect ?? 'tenantql',
     runtime: opts.node.version,
     nodePath: opts.node.path,
+    ...(opts.databases ? { databases: opts.databases } : {}),
   };
 }
 

@@ -88,6 +88,9 @@ export function authHeaders(tokens: Map<string, string>, userId: string, organiz
   return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 }
 
+/** What `createDocument` writes: its title tells the benchmark's documents from the seeded ones (bench/hybrid.ts). */
+export const CREATE_INPUT = { title: 'Benchmark document', body: 'Written by the benchmark.' } as const;
+
 /**
  * Every request body each query may send, one per token: built once, so the load generator only
  * picks. Entry i of a query uses the same token in both dialects (the gate relies on it).
@@ -96,7 +99,7 @@ export function authHeaders(tokens: Map<string, string>, userId: string, organiz
 export function prepareRequests(dialect: Dialect, data: SeededData, tokens: Map<string, string>, peerDeepCursor: string | null): Requests {
   const headers = (userId: string, organizationId: string) => authHeaders(tokens, userId, organizationId);
   const deepCursor = dialect === 'tenantql' ? data.big.deepCursor : peerDeepCursor;
-  const input = { title: 'Benchmark document', body: 'Written by the benchmark.' };
+  const input = CREATE_INPUT;
   return {
     list: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'list', { first: 20 }) })),
     deep: data.big.userIds.map((u) => ({ headers: headers(u, data.big.organizationId), body: body(dialect, 'deep', { first: 20, after: deepCursor }) })),

@@ -23,7 +23,8 @@ import {
 } from './measure.js';
 import { ensurePeerInstalled, findNode, peakRssMb, ROOT, rssMb, startCandidate, stopAllCandidates, stopProcess, type Candidate } from './processes.js';
 import { body, PEER_NOTES, PEER_ORDER, prepareRequests, QUERIES, QUERY_NAMES, type Dialect, type QueryName, type Requests } from './queries.js';
-import { barChart, candidateTable, markdownTable, scaleTable } from './report.js';
+import { barChart, candidateTable, hybridTable, markdownTable, scaleTable } from './report.js';
+import { compareHybrid, DEDICATED_PLACEMENT, HYBRID_TARGET, HYBRID_TARGET_QUERY, hybridOrganizations, makeHybridDatabases, syncCreatedDocuments } from './hybrid.js';
 import { FULL_SERIES, runScaleSeries, SMOKE_SERIES, type ScaleResult } from './scale.js';
 import { seed, type Scale } from './seed.js';
 
@@ -43,11 +44,13 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     rounds: { type: 'string' },
     pool: { type: 'string' },
+    /** api-hybrid's DB_POOL_MAX (each placement's pool; default --pool): a control for its extra connections. */
+    'hybrid-pool': { type: 'string' },
     queries: { type: 'string' },
-    /** Which candidates to start, comma-separated: ceiling, api, api-node22, postgraphile. */
+    /** Which candidates to start, comma-separated: ceiling, api, api-hybrid, api-node22, postgraphile. */
     candidates: { type: 'string' },
     'api-log-level': { type: 'string' },
-    /** Writes a V8 CPU profile of the API process into <out>/profile (slows it: not for a timed run). */
+    /** Writes a V8 CPU profile of the API process (and of api-hybrid's) into <out>/profile (slows it: not for a timed run). */
     'api-cpu-prof': { type: 'boolean', default: false },
     /** Fixed-rate runs at this many requests/s (default: 60% of the slowest candidate's closed-loop median, per query). */
     rate: { type: 'string' },
@@ -78,6 +81,7 @@ const settings: Settings = {
   warmupSeconds: num(args.warmup, smoke ? 0.5 : 2),
   rounds: num(args.rounds, smoke ? 1 : 3),
   poolSize: num(args.pool, 10),
+  hybridPoolSize: num(args['hybrid-pool'], num(args.pool, 10)),
   apiLogLevel: args['api-log-level'] ?? 'warn',
   gateSample: smoke ? 3 : 20,
   rate: args.rate === undefined ? null : Number(args.rate),
@@ -92,13 +96,15 @@ const settings: Settings = {
   verifyIterations: smoke ? 1_000 : 10_000,
 };
 if (settings.rate !== null && !(settings.rate >= 1)) throw new Error('--rate must be at least 1 (requests/s)');
-const ALL_CANDIDATES = ['ceiling', 'api', 'api-node22', 'postgraphile'] as const;
+const ALL_CANDIDATES = ['ceiling', 'api', 'api-hybrid', 'api-node22', 'postgraphile'] as const;
 type CandidateName = (typeof ALL_CANDIDATES)[number];
-// The smoke skips the API's second runtime (another ~10 s start for the same code); the peer stays in.
+// The smoke skips the API's second runtime (another ~10 s start for the same code); the peer stays
+// in, and so does api-hybrid (it checks the routing to a dedicated placement gives the same answers).
 // The scale series alone needs only the ceiling and the API.
 const candidateNames = (args.candidates?.split(',') ??
-  (scaleOnly ? ['ceiling', 'api'] : smoke ? ['ceiling', 'api', 'postgraphile'] : [...ALL_CANDIDATES])) as CandidateName[];
+  (scaleOnly ? ['ceiling', 'api'] : smoke ? ['ceiling', 'api', 'api-hybrid', 'postgraphile'] : [...ALL_CANDIDATES])) as CandidateName[];
 for (const c of candidateNames) if (!ALL_CANDIDATES.includes(c)) throw new Error(`unknown candidate ${c}; known: ${ALL_CANDIDATES.join(', ')}`);
+if (scaleOnly && candidateNames.includes('api-hybrid')) throw new Error('the scale series runs the ceiling and api only: leave api-hybrid out of --candidates with --scale-only');
 if (!candidateNames.includes('ceiling')) throw new Error('the ceiling is the reference: keep it in --candidates');
 const outDir = resolve(ROOT, args.out ?? (smoke ? 'bench/results/smoke' : 'bench/results'));
 const queryNames = (args.queries?.split(',') ?? QUERY_NAMES) as QueryName[];
@@ -111,11 +117,16 @@ async function main(): Promise<number> {
 
   const { url, source } = await openDatabase(args['data-dir'] ? resolve(args['data-dir']) : undefined);
   log(`database: ${source}`);
-  let stats = await openStatementStats(url, log);
 
   const t0 = Date.now();
   const data = scaleOnly ? null : await seed(url, scale);
   if (!scaleOnly) log(`seeded ${scale.organizations} organizations x ${scale.documentsPerOrganization} documents + 1 organization with ${scale.bigOrganizationDocuments} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+
+  // The hybrid case: copies of the seeded database, every other requesting organization moved to a
+  // dedicated placement (bench/hybrid.ts). Made before anything else connects to `url` (TEMPLATE needs that).
+  const hybrid = data && candidateNames.includes('api-hybrid') ? await makeHybridDatabases(url, hybridOrganizations(data)) : null;
+  if (hybrid) log(`hybrid databases: ${hybrid.moved} of ${data!.tenants.length} requesting organizations on placement '${DEDICATED_PLACEMENT}' (${hybrid.databases.join(', ')}) in ${hybrid.seconds.toFixed(1)}s`);
+  let stats = await openStatementStats(url, log);
 
   // Tokens: signed once, before timing, with the API's own issueToken and configuration.
   const jwtSecret = randomBytes(48).toString('base64url');
@@ -172,16 +183,25 @@ async function main(): Promise<number> {
   const apiEnv = { ...common, NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false', SEED_DEMO_DATA: 'false', LOG_LEVEL: settings.apiLogLevel };
   const apiLabel = 'tenantql API (as deployed: npm run build, node dist/main.js; RLS + filter + audit)';
   // The API runs as production does: compiled once (`npm run build`), then plain JavaScript.
-  if (candidateNames.some((c) => c === 'api' || c === 'api-node22')) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (candidateNames.some((c) => c.startsWith('api'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const logDir = outDir;
+  const profileFlags = (name: string) => (args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : []);
   const starters: Record<CandidateName, () => Promise<Candidate>> = {
     ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode, logDir }),
     api: () =>
       startCandidate('api', apiLabel, 'dist/main.js', apiEnv, {
         node: apiNode,
         logDir,
-        nodeFlags: args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile')}`] : [],
+        nodeFlags: profileFlags('api'),
       }),
+    'api-hybrid': () =>
+      startCandidate(
+        'api-hybrid',
+        `${apiLabel}, hybrid: every other organization on a dedicated placement (a second database, same server; a pool of ${settings.hybridPoolSize} per placement)`,
+        'dist/main.js',
+        { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl, DB_POOL_MAX: String(settings.hybridPoolSize) },
+        { node: apiNode, logDir, databases: hybrid!.databases, nodeFlags: profileFlags('api-hybrid') },
+      ),
     'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
     postgraphile: () =>
       startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
@@ -239,6 +259,11 @@ async function main(): Promise<number> {
       return 1;
     }
     log('correctness gate passed');
+    // api-hybrid's copies get the documents the others' createDocument wrote (bench/hybrid.ts), so every candidate reads the same rows.
+    const syncHybrid = async (after: string) => {
+      if (hybrid) log(`${after}: ${await syncCreatedDocuments(url, hybrid)} created documents copied to api-hybrid's databases (its own replaced)`);
+    };
+    await syncHybrid('after the gate');
 
     for (let round = 1; round <= settings.rounds; round++) {
       for (const q of queryNames) {
@@ -252,6 +277,7 @@ async function main(): Promise<number> {
               ` sql/req ${r.statementsPerRequest?.toFixed(2) ?? 'n/a'} cpu/req ${r.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms rss ${r.rssMbAfter?.toFixed(0) ?? 'n/a'} MB${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
           );
         }
+        if (q === 'create') await syncHybrid(`round ${round} createDocument`);
       }
       for (const c of candidates) rssAfterRound[c.name]!.push(rssMb(c.process.pid));
       log(`round ${round} RSS: ${candidates.map((c) => `${c.name} ${rssAfterRound[c.name]!.at(-1)?.toFixed(0) ?? 'n/a'} MB`).join(', ')}`);
@@ -274,6 +300,7 @@ async function main(): Promise<number> {
               `${r.sustained ? '' : ` (only ${r.achievedRps.toFixed(0)} req/s)`}${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
           );
         }
+        if (q === 'create') await syncHybrid(`fixed round ${round} createDocument`);
       }
     }
     for (const c of candidates) peakRss[c.name] = peakRssMb(c.process.pid);
@@ -306,6 +333,11 @@ async function main(): Promise<number> {
   // Results
   const summary = summarise(runs, fixedRuns, candidates.map((c) => c.name), queryNames);
   const perCandidate = data ? candidateRows(candidates, rssAfterRound, peakRss, tokenCosts, summary) : [];
+  const hybridRows = compareHybrid(summary, runs);
+  const hybridList = hybridRows.find((r) => r.met !== null);
+  const hybridVerdict = hybridList
+    ? `hybrid case: ${QUERIES[hybridList.query].label} at ${hybridList.ratio.toFixed(3)}x the single database's requests/s (${hybridList.hybridRps.toFixed(0)} vs ${hybridList.singleRps.toFixed(0)}, medians of ${settings.rounds} round(s); per round ${hybridList.roundRatios.map((x) => x.toFixed(3)).join(', ')}): target >= ${HYBRID_TARGET} ${hybridList.met ? 'met' : 'MISSED'}`
+    : null;
   const meta = {
     date: new Date().toISOString(),
     smoke,
@@ -343,7 +375,31 @@ async function main(): Promise<number> {
       (scaleResult.gateProblems.length ? '\n\n**The correctness gate failed during the scale series: see results.json.**' : '') +
       '\n'
     : '';
-  const json = { meta, labels, queries: QUERIES, summary, candidates: perCandidate, tokenCosts: tokenCostList, runs, fixedRuns, scale: scaleResult };
+  const hybridJson = hybrid
+    ? {
+        placement: DEDICATED_PLACEMENT,
+        organizationsMoved: hybrid.moved,
+        requestingOrganizations: data?.tenants.length ?? 0,
+        databases: hybrid.databases,
+        preparedSeconds: hybrid.seconds,
+        target: `${HYBRID_TARGET_QUERY} requests/s of api-hybrid >= ${HYBRID_TARGET} x api's (closed loop, medians, same run)`,
+        comparison: hybridRows,
+      }
+    : null;
+  const hybridSection = hybridRows.length
+    ? `## Hybrid deployment: api-hybrid against api
+
+${hybridTable(hybridRows, queryLabels)}
+
+` +
+      `**${hybridVerdict}.** \`api-hybrid\` is the same build, runtime and settings as \`api\`, started with \`PLACEMENT_${DEDICATED_PLACEMENT.toUpperCase()}_URL\`: ` +
+      `${hybridJson!.organizationsMoved} of the ${hybridJson!.requestingOrganizations} requesting organizations (every other one) live on that dedicated placement, a second database on the same PostgreSQL server; ` +
+      `the others, the large organization of the deep page, the directory, every user and the membership index stay in its shared database. Both are copies of the seeded database (CREATE DATABASE ... TEMPLATE, then pruned: bench/hybrid.ts), so every candidate answers from the same rows, and the correctness gate compares its answers with the ceiling's like the others'. ` +
+      `Each placement has its own pool of ${settings.hybridPoolSize} (DB_POOL_MAX${settings.hybridPoolSize === settings.poolSize ? ', as api' : `, --hybrid-pool; api: ${settings.poolSize}`}), so api-hybrid may hold ${2 * settings.hybridPoolSize} connections to api's ${settings.poolSize}. Ratio per round: the two run back to back in every round. SQL statements / request count both of its databases.
+
+`
+    : '';
+  const json = { meta, labels, queries: QUERIES, summary, candidates: perCandidate, tokenCosts: tokenCostList, hybrid: hybridJson, runs, fixedRuns, scale: scaleResult };
 
   if (scaleOnly) {
     await writeFile(resolve(outDir, 'scale.json'), JSON.stringify(json, null, 2) + '\n');
@@ -357,8 +413,9 @@ async function main(): Promise<number> {
         `## Throughput and latency\n\n${markdownTable(summary, labels, queryLabels)}\n\n` +
         `**Closed loop**: ${settings.connections} connections each sending its next request as soon as the previous answer arrives (autocannon): the most requests/s, and the latency *at saturation*; medians of ${settings.rounds} interleaved round(s) of ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up each. ` +
         `**Fixed rate**: requests sent at even intervals whatever the answers (open loop, ${meta.fixedRateRule}): the latency a client sees at a load every candidate sustains; medians of ${settings.rounds} more interleaved round(s) of ${settings.rateSeconds} s (after a ${settings.rateWarmupSeconds} s warm-up) following the closed-loop ones. ` +
-        `Pool size ${settings.poolSize} for every candidate; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
+        `Pool size ${settings.poolSize} for every candidate${candidateNames.includes('api-hybrid') ? ` (api-hybrid: ${settings.hybridPoolSize} per placement, two placements)` : ''}; API LOG_LEVEL=${settings.apiLogLevel}.\n` +
         `SQL statements/request: ${meta.statementsSource}. Server CPU: ${meta.cpuSource}.\n\n` +
+        hybridSection +
         `## Memory and token verification\n\n${candidateTable(perCandidate, runtimes, settings.rounds, queryLabels)}\n\n` +
         `RSS: ${meta.rssSource}. Token verification: ${meta.tokenSource}. Targets apply to this API's rows.\n\n` +
         scaleSection +
@@ -367,6 +424,7 @@ async function main(): Promise<number> {
     );
     await writeFile(resolve(outDir, 'results.svg'), barChart(summary, candidates.map((c) => c.name), labels, queryLabels, title));
     console.log('\n' + markdownTable(summary, labels, queryLabels) + '\n\n' + candidateTable(perCandidate, runtimes, settings.rounds, queryLabels) + '\n');
+    if (hybridRows.length) console.log(hybridTable(hybridRows, queryLabels) + '\n\n' + hybridVerdict + '\n');
     if (scaleResult) console.log(scaleTable(scaleResult) + '\n');
   }
   log(`results in ${outDir}`);
