@@ -175,6 +175,17 @@ describe('export and import', () => {
     const intoFresh = (file: string) => importOrganization(file, { placement: 'shared', url: fresh.DATABASE_URL, sharedUrl: fresh.DATABASE_URL, mode: 'multi_tenant' });
     await expect(intoFresh(truncated)).rejects.toThrow(/ends before its last line: the archive is truncated\.$/);
     await expect(intoFresh(future)).rejects.toThrow(/schema version Migration29991231000000_future is not one this program knows/);
+    // A row moved to another organization, with the manifest's hash recomputed to match: still refused.
+    const documents = lines.filter((l) => l.includes('"table":"document"')).map((l) => JSON.parse(l).row as { organization_id: string });
+    documents[0]!.organization_id = y.id;
+    const hash = await withSql(fresh.DATABASE_URL, async (c) => formatHash(await hashJsonRows(c, (await organizationEntries(c)).find((e) => e.name === 'document')!, documents)));
+    const rehashed = { ...manifest, entries: { ...manifest.entries, document: { ...manifest.entries.document, hash } } };
+    const moved = join(dir, 'moved.ndjson.gz');
+    let next = 0;
+    const movedLines = lines.map((l, i) => (i === 0 ? JSON.stringify(rehashed) : l.includes('"table":"document"') ? JSON.stringify({ kind: 'row', table: 'document', row: documents[next++] }) : l));
+    await writeFile(moved, gzipSync(movedLines.join('\n')));
+    await expect(intoFresh(moved)).rejects.toThrow(/document rows include rows of another organization/);
+
     const [again, forged, noAgainst, samePlacement, unknownOrganization] = await Promise.all([
       tenant(['import', archive, '--to', 'gamma'], target.env),
       tenant(['import', tampered, '--to', 'shared'], fresh),

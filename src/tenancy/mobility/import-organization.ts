@@ -110,6 +110,9 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
     if (!batch || batch.rows.length === 0) return;
     const { entry, rows } = batch;
     batch = undefined;
+    // Row-level security's WITH CHECK would refuse these for an owner it binds, but not for a
+    // superuser or BYPASSRLS owner: the archive's rows must all be its organization's.
+    if (rows.some((r) => r.organization_id !== id)) throw new MobilityError(`The archive's ${entry.name} rows include rows of another organization than ${id}: it is forged or corrupt, and nothing was imported.`);
     const sum = await hashJsonRows(placement, entry, rows);
     raw.set(entry.name, addSums(raw.get(entry.name)!, sum));
     const remapped = rows.map((r) => remapUsers(r, entry.userColumns, users!.ids));
