@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import type { ArchiveManifest } from './archive-format.js';
+import { EMPTY_SUM, formatHash, type HashSum } from './content-hash.js';
 import { MobilityError } from './mobility-errors.js';
 import type { OrganizationEntry } from './organization-entries.js';
 import type { ImportTarget } from './import-organization.js';
+import type { OrganizationDigest } from './verify.js';
 
 /**
  * Refuses an archive whose entries or columns are not the target's: every entry of the target
@@ -52,4 +54,38 @@ export async function refuseExisting(shared: pg.Client, dedicated: pg.Client | n
     const there = await dedicated.query<{ state: string }>('select "state" from "organization" where "id" = $1', [id]);
     if (there.rows.length > 0) throw new MobilityError(`Placement ${target.placement} already holds organization ${id} (${there.rows[0]!.state}): nothing was imported.`);
   }
+}
+
+/** Refuses (naming them) the entries whose rows, as read from the archive, do not hash to the manifest's count and hash. */
+export function refuseTampered(manifest: ArchiveManifest, raw: Map<string, HashSum>): void {
+  const bad = Object.entries(manifest.entries)
+    .filter(([name, m]) => {
+      const sum = raw.get(name) ?? EMPTY_SUM;
+      return sum.rows !== m.rows || formatHash(sum) !== m.hash;
+    })
+    .map(([name]) => name);
+  if (bad.length > 0) throw new MobilityError(`The archive's ${bad.join(', ')} rows do not match its manifest (count or content hash): the archive was changed or is corrupt, and nothing was imported.`);
+}
+
+/** Checks the deferred foreign keys now (SET CONSTRAINTS ALL IMMEDIATE), so a broken reference is a refusal, not a failed commit. */
+export async function checkForeignKeys(clients: pg.Client[]): Promise<void> {
+  for (const c of clients) {
+    try {
+      await c.query('set constraints all immediate');
+    } catch (err) {
+      const e = err as { code?: string; constraint?: string; table?: string };
+      if (e.code === '23503') throw new MobilityError(`The archive's ${e.table ?? ''} rows name rows it does not hold (foreign key ${e.constraint ?? '?'}): it is corrupt, and nothing was imported.`);
+      throw err;
+    }
+  }
+}
+
+/** What the target must hold after the import: the manifest's digest, with the user entry and the rows whose user ids were remapped as they were written. */
+export function expectedDigest(id: string, manifest: ArchiveManifest, expected: Map<string, HashSum>, byName: Map<string, OrganizationEntry>): OrganizationDigest {
+  const entries: OrganizationDigest['entries'] = {};
+  for (const name of byName.keys()) {
+    if (name === 'organization') entries[name] = { rows: manifest.entries[name]!.rows, hash: manifest.entries[name]!.hash };
+    else entries[name] = { rows: expected.get(name)!.rows, hash: formatHash(expected.get(name)!) };
+  }
+  return { organizationId: id, entries };
 }

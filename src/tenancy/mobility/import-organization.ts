@@ -2,15 +2,15 @@ import type pg from 'pg';
 import type { DeploymentMode } from '../../config/index.js';
 import { knownMigrations } from '../../db/placement-database.js';
 import { SHARED_PLACEMENT } from '../placement/placement-name.js';
-import { openArchive, type ArchiveManifest, type ArchiveReader } from './archive-format.js';
+import { openArchive, type ArchiveReader } from './archive-format.js';
 import { recordMobilityEvent } from './audit.js';
-import { addSums, EMPTY_SUM, formatHash, hashJsonRows, type HashSum } from './content-hash.js';
+import { addSums, EMPTY_SUM, hashJsonRows, type HashSum } from './content-hash.js';
 import { importUsers, remapUsers, type ArchivedUser, type ImportedUsers } from './import-users.js';
 import { MobilityError } from './mobility-errors.js';
 import { organizationEntries, type OrganizationEntry } from './organization-entries.js';
 import { setOrganization, withOwnerConnection } from './owner-connection.js';
-import { checkArchiveShape, refuseExisting } from './import-checks.js';
-import { compareOrganization, digestOrganization, type OrganizationComparison, type OrganizationDigest } from './verify.js';
+import { checkArchiveShape, checkForeignKeys, expectedDigest, refuseExisting, refuseTampered } from './import-checks.js';
+import { compareOrganization, digestOrganization, type OrganizationComparison } from './verify.js';
 
 /** Where an archive goes: a placement of the target deployment, and that deployment's shared database. */
 export interface ImportTarget {
@@ -169,38 +169,4 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
   function clients() {
     return dedicated ? [dedicated, shared] : [shared];
   }
-}
-
-/** Refuses (naming them) the entries whose rows, as read from the archive, do not hash to the manifest's count and hash. */
-function refuseTampered(manifest: ArchiveManifest, raw: Map<string, HashSum>): void {
-  const bad = Object.entries(manifest.entries)
-    .filter(([name, m]) => {
-      const sum = raw.get(name) ?? EMPTY_SUM;
-      return sum.rows !== m.rows || formatHash(sum) !== m.hash;
-    })
-    .map(([name]) => name);
-  if (bad.length > 0) throw new MobilityError(`The archive's ${bad.join(', ')} rows do not match its manifest (count or content hash): the archive was changed or is corrupt, and nothing was imported.`);
-}
-
-/** Checks the deferred foreign keys now (SET CONSTRAINTS ALL IMMEDIATE), so a broken reference is a refusal, not a failed commit. */
-async function checkForeignKeys(clients: pg.Client[]): Promise<void> {
-  for (const c of clients) {
-    try {
-      await c.query('set constraints all immediate');
-    } catch (err) {
-      const e = err as { code?: string; constraint?: string; table?: string };
-      if (e.code === '23503') throw new MobilityError(`The archive's ${e.table ?? ''} rows name rows it does not hold (foreign key ${e.constraint ?? '?'}): it is corrupt, and nothing was imported.`);
-      throw err;
-    }
-  }
-}
-
-/** What the target must hold after the import: the manifest's digest, with the user entry and the rows whose user ids were remapped as they were written. */
-function expectedDigest(id: string, manifest: ArchiveManifest, expected: Map<string, HashSum>, byName: Map<string, OrganizationEntry>): OrganizationDigest {
-  const entries: OrganizationDigest['entries'] = {};
-  for (const name of byName.keys()) {
-    if (name === 'organization') entries[name] = { rows: manifest.entries[name]!.rows, hash: manifest.entries[name]!.hash };
-    else entries[name] = { rows: expected.get(name)!.rows, hash: formatHash(expected.get(name)!) };
-  }
-  return { organizationId: id, entries };
 }
