@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,6 +242,37 @@ describe('export and import', () => {
     expect(trail.map((t) => t.action).slice(-3)).toEqual(['organization.import', 'organization.export', 'organization.import']);
     // The password hashes travelled (asked for): the members can sign in on the multi-tenant deployment too.
     expect(await sql(multi, `select count("password_hash")::int as n from "user"`)).toEqual([{ n: 3 }]);
+  });
+
+  it('works as a database owner that row-level security binds (neither superuser nor BYPASSRLS): the organization is entered for every statement', async () => {
+    const url = await createTestDatabase();
+    const role = `tenantql_test_mover_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await withSql(url, async (c) => {
+      await c.query(`create role "${role}" login nosuperuser nobypassrls password '${password}'`);
+      await c.query(`grant connect on database "${new URL(url).pathname.slice(1)}" to "${role}"`);
+      await c.query(`grant select, insert, update, delete on all tables in schema public to "${role}"`);
+      await c.query(`grant execute on function enter_tenant(uuid, uuid, integer) to "${role}"`);
+    });
+    const asRole = new URL(url);
+    asRole.username = role;
+    asRole.password = password;
+    const mover = asRole.toString();
+    try {
+      const result = await importOrganization(archive, { placement: 'shared', url: mover, sharedUrl: mover, mode: 'multi_tenant' });
+      expect(result.verification.equal).toBe(true);
+      const asOwner = await digest(url, x.id);
+      expect(asOwner.entries.document).toMatchObject({ rows: 25 });
+      expect(await digest(mover, x.id)).toEqual(asOwner);
+      const again = join(dir, 'as-role.ndjson.gz');
+      const manifest = await exportOrganization({ organizationId: x.id, placement: 'shared', url: mover, epoch: 1 }, again);
+      expect(manifest.entries.document).toMatchObject({ rows: 25, hash: asOwner.entries.document!.hash });
+    } finally {
+      await withSql(url, async (c) => {
+        await c.query(`drop owned by "${role}"`);
+        await c.query(`drop role "${role}"`);
+      });
+    }
   });
 
   it('matches an existing account by email, whose id and password stay, and remaps its rows', async () => {
