@@ -4,7 +4,7 @@ import { knownMigrations } from '../../db/placement-database.js';
 import { SHARED_PLACEMENT } from '../placement/placement-name.js';
 import { openArchive, type ArchiveReader } from './archive-format.js';
 import { recordMobilityEvent } from './audit.js';
-import { addSums, EMPTY_SUM, hashJsonRows, type HashSum } from './content-hash.js';
+import { addSums, EMPTY_SUM, hashJsonRows, insertJsonRows, type HashSum } from './content-hash.js';
 import { importUsers, remapUsers, type ArchivedUser, type ImportedUsers } from './import-users.js';
 import { MobilityError } from './mobility-errors.js';
 import { organizationEntries, type OrganizationEntry } from './organization-entries.js';
@@ -34,14 +34,14 @@ export interface ImportResult {
 }
 
 /** Rows inserted (and hashed) per statement. */
-const BATCH_ROWS = 1_000;
+const BATCH_ROWS = 5_000;
 
 /**
  * Imports an organization archive (archive-format.ts) into a deployment, in one transaction per
  * database: the shared database gets the directory row, the accounts (importUsers) and, for a
  * dedicated placement, the membership index; the placement gets the organization's own row, the
- * user copies and every tenant table's rows. Rows are streamed in batches of 1,000, each batch
- * hashed in PostgreSQL as it arrives (content-hash.ts). Refuses (MobilityError, nothing written):
+ * user copies and every tenant table's rows. Rows are streamed in batches of 5,000, each batch
+ * hashed in PostgreSQL as it is written (content-hash.ts). Refuses (MobilityError, nothing written):
  * an archive of an unknown schema version or with other columns; an organization id or slug the
  * target has; in single-tenant mode, a database that already holds an organization or an
  * archive whose id is not DEFAULT_ORGANIZATION_ID; recomputed hashes that differ from the
@@ -113,17 +113,15 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
     // Row-level security's WITH CHECK would refuse these for an owner it binds, but not for a
     // superuser or BYPASSRLS owner: the archive's rows must all be its organization's.
     if (rows.some((r) => r.organization_id !== id)) throw new MobilityError(`The archive's ${entry.name} rows include rows of another organization than ${id}: it is forged or corrupt, and nothing was imported.`);
-    const sum = await hashJsonRows(placement, entry, rows);
-    raw.set(entry.name, addSums(raw.get(entry.name)!, sum));
     const remapped = rows.map((r) => remapUsers(r, entry.userColumns, users!.ids));
-    const changed = remapped.some((r) => r.changed);
-    const json = JSON.stringify(remapped.map((r) => r.row));
-    const insert = `insert into ${placement.escapeIdentifier(entry.table)} select * from json_populate_recordset(null::${placement.escapeIdentifier(entry.table)}, $1::json)`;
-    await placement.query(insert, [json]);
-    // The shared database's index of a dedicated organization's memberships (membership-index.ts).
-    if (dedicated && entry.name === 'membership') await shared.query(insert, [json]);
-    const inserted = changed ? await hashJsonRows(placement, entry, remapped.map((r) => r.row)) : sum;
+    const written = remapped.some((r) => r.changed) ? remapped.map((r) => r.row) : rows;
+    // Written and hashed in one statement; the archive's own rows hashed apart only when user ids were remapped.
+    const inserted = await insertJsonRows(placement, entry, written);
+    const sum = written === rows ? inserted : await hashJsonRows(placement, entry, rows);
+    raw.set(entry.name, addSums(raw.get(entry.name)!, sum));
     expected.set(entry.name, addSums(expected.get(entry.name)!, inserted));
+    // The shared database's index of a dedicated organization's memberships (membership-index.ts).
+    if (dedicated && entry.name === 'membership') await insertJsonRows(shared, entry, written);
   };
 
   for await (const line of archive.lines) {
