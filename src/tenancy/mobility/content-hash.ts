@@ -61,7 +61,7 @@ const toSum = (r: SumRow): HashSum => ({ rows: r.rows, hi: BigInt(r.hi), lo: Big
  * Hashes one chunk of the organization's rows of `entry`: at most `limit` rows whose key is
  * after `after` (null: from the start), in key order (keyset pagination over the primary key,
  * so each chunk is one index range scan). Returns the chunk's sum and its last key (null when
- * empty). Every statement is filtered by `organization_id = $1` (the entry's filter); the caller
+ * empty). Every statement is filtered by `organization_id = $1` (the entry's source); the caller
  * also runs it with app.organization_id set (row-level security).
  */
 export async function hashChunk(
@@ -74,8 +74,8 @@ export async function hashChunk(
   const key = `t."${entry.key}"`;
   const range = after === null ? '' : ` and ${key} > $3::uuid`;
   const sql = `with chunk as (
-      select ${key} as k, md5(${canonicalRowSql(entry.hashed)}) as h from ${client.escapeIdentifier(entry.table)} t
-       where ${entry.filter}${range} order by ${key} limit $2)
+      select ${key} as k, md5(${canonicalRowSql(entry.hashed)}) as h from ${entry.source}
+       where true${range} order by ${key} limit $2)
     select ${SUMS}, (select k from chunk order by k desc limit 1)::text as "last" from chunk`;
   const { rows } = await client.query<SumRow>(sql, after === null ? [organizationId, limit] : [organizationId, limit, after]);
   return { sum: toSum(rows[0]!), last: rows[0]!.last ?? null };

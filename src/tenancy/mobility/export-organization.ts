@@ -124,7 +124,7 @@ async function* archiveLines(
     let written = 0;
     for (;;) {
       const range: string = after === null ? '' : ` and t."${entry.key}" > $3::uuid`;
-      const sql: string = `select t."${entry.key}"::text as "k", ${json} as "j" from ${client.escapeIdentifier(entry.table)} t where ${entry.filter}${range} order by t."${entry.key}" limit $2`;
+      const sql: string = `select t."${entry.key}"::text as "k", ${json} as "j" from ${entry.source} where true${range} order by t."${entry.key}" limit $2`;
       const { rows }: { rows: { k: string; j: string }[] } = await client.query<{ k: string; j: string }>(sql, after === null ? [organizationId, chunkRows] : [organizationId, chunkRows, after]);
       const withHash = (r: { k: string; j: string }) => (hashes && entry.name === 'user' ? JSON.stringify({ ...JSON.parse(r.j), password_hash: hashes.get(r.k) ?? null }) : r.j);
       yield rows.map((r) => `{"kind":"row","table":${table},"row":${withHash(r)}}\n`).join('');

@@ -24,8 +24,12 @@ export interface OrganizationEntry {
   all: Column[];
   /** The uuid column rows are read in order of (keyset chunks): the primary key without organization_id. */
   key: string;
-  /** The rows of organization `$1`, as a condition on alias `t`. */
-  filter: string;
+  /**
+   * The rows of organization `$1`, as a FROM item named `t`: the table filtered by
+   * `organization_id = $1`, or for users the members' rows, reached through the organization's
+   * memberships (its primary key's range), never by scanning every account.
+   */
+  source: string;
   /** Columns holding a user id (foreign keys to user.id or to membership.user_id): remapped when an import matches an existing account. */
   userColumns: string[];
 }
@@ -61,14 +65,22 @@ export async function organizationEntries(client: pg.Client): Promise<Organizati
   const organization = await columnsOf('organization');
   const user = await columnsOf('user');
   const entries: OrganizationEntry[] = [
-    { name: 'organization', table: 'organization', hashed: pick(organization, ORGANIZATION_COLUMNS), all: organization, key: 'id', filter: 't."id" = $1', userColumns: [] },
+    {
+      name: 'organization',
+      table: 'organization',
+      hashed: pick(organization, ORGANIZATION_COLUMNS),
+      all: organization,
+      key: 'id',
+      source: '(select o.* from "organization" o where o."id" = $1) t',
+      userColumns: [],
+    },
     {
       name: 'user',
       table: 'user',
       hashed: pick(user, USER_COLUMNS),
       all: user,
       key: 'id',
-      filter: 'exists (select from "membership" m where m."organization_id" = $1 and m."user_id" = t."id")',
+      source: '(select u.* from "membership" m join "user" u on u."id" = m."user_id" where m."organization_id" = $1) t',
       userColumns: ['id'],
     },
   ];
@@ -78,7 +90,7 @@ export async function organizationEntries(client: pg.Client): Promise<Organizati
     const keys = (await client.query<{ name: string }>(PRIMARY_KEY_SQL, [regclass])).rows.map((r) => r.name).filter((n) => n !== 'organization_id');
     if (keys.length !== 1) throw new Error(`tenant table ${table}: its primary key must be (organization_id, one column), found ${keys.join(', ') || 'none'}`);
     const userColumns = (await client.query<{ name: string }>(USER_REFERENCES_SQL, [regclass])).rows.map((r) => r.name);
-    entries.push({ name: table, table, hashed: all, all, key: keys[0]!, filter: 't."organization_id" = $1', userColumns });
+    entries.push({ name: table, table, hashed: all, all, key: keys[0]!, source: `(select x.* from ${regclass} x where x."organization_id" = $1) t`, userColumns });
   }
   return entries;
 }
