@@ -186,13 +186,15 @@ describe('export and import', () => {
     await writeFile(moved, gzipSync(movedLines.join('\n')));
     await expect(intoFresh(moved)).rejects.toThrow(/document rows include rows of another organization/);
 
-    const [again, forged, noAgainst, samePlacement, unknownOrganization] = await Promise.all([
+    const [again, forged, noAgainst, samePlacement, unknownOrganization, help] = await Promise.all([
       tenant(['import', archive, '--to', 'gamma'], target.env),
       tenant(['import', tampered, '--to', 'shared'], fresh),
       tenant(['verify', x.slug], source.env),
       tenant(['verify', x.slug, '--against', 'alpha'], source.env),
       tenant(['verify', 'no-such-org', '--against', 'beta'], source.env),
+      tenant(['--help'], {}),
     ]);
+    for (const command of ['verify <org> --against <placement>', 'export <org> --out <file> [--include-password-hashes]', 'import <file> --to <placement>']) expect(help.stdout).toContain(command);
     // A bad command line is exit code 2; an organization that does not exist, 1.
     expect([noAgainst.code, samePlacement.code, unknownOrganization.code]).toEqual([2, 2, 1]);
     expect(noAgainst.stderr).toMatch(/needs --against/);
