@@ -81,6 +81,18 @@ const rules: Rule[] = [
       // moving organization's rows, every statement filtered by `organization_id = $1` (writes with app.organization_id set to it).
       'tenancy/mobility/move.ts', 'tenancy/mobility/move-digest.ts', 'tenancy/mobility/move-journal.ts', 'tenancy/mobility/owner-connection.ts', 'tenancy/mobility/replication.ts',
       'tenancy/mobility/purge-archive.ts', 'tenancy/mobility/erase.ts', 'tenancy/mobility/find-organization.ts',
+      // Tenant mobility (verify, export, import): one organization's rows as each database's owner, every statement
+      // filtered by `organization_id = $1` (or the members of that organization) and run with app.organization_id set;
+      // catalog reads for the tables' columns; the directory lookup of an organization by id or slug.
+      'tenancy/mobility/audit.ts',
+      'tenancy/mobility/content-hash.ts',
+      'tenancy/mobility/export-organization.ts',
+      'tenancy/mobility/find-organization.ts',
+      'tenancy/mobility/import-checks.ts',
+      'tenancy/mobility/import-organization.ts',
+      'tenancy/mobility/import-users.ts',
+      'tenancy/mobility/organization-entries.ts',
+      'tenancy/mobility/owner-connection.ts',
     ],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },

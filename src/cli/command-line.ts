@@ -13,7 +13,10 @@ export type Invocation =
   | { command: 'move'; json: boolean; organization: string; to?: string; abort: boolean; mechanism?: 'paused_copy'; stopAfter?: MoveStep }
   | { command: 'status'; json: boolean; organization: string }
   | { command: 'purge-archive'; json: boolean; organization: string }
-  | { command: 'erase'; json: boolean; organization: string; confirm: string };
+  | { command: 'erase'; json: boolean; organization: string; confirm: string }
+  | { command: 'verify'; json: boolean; organization: string; against: string }
+  | { command: 'export'; json: boolean; organization: string; out: string; includePasswordHashes: boolean }
+  | { command: 'import'; json: boolean; file: string; to: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
 export const HELP = `Usage: npm run -s tenant -- <command> [--json]
@@ -33,6 +36,14 @@ Commands:
                                   members who belong to no other organization; leaves a tombstone
   purge-archive <org>             deletes what moves left of the organization on placements that no longer
                                   serve it (in batches of 5,000 rows)
+  verify <org> --against <placement>
+                                  the organization's rows on its placement against its rows on another
+                                  (per table: rows and content hash); exit code 1 when they differ
+  export <org> --out <file> [--include-password-hashes]
+                                  the organization in one archive (gzip of NDJSON): manifest and every row
+  import <file> --to <placement>  an archive into this deployment, verified; refused when tampered or existing
+
+<org> is an organization's id or slug.
 
 Options:
   --json                          one JSON document on stdout instead of a table
@@ -53,17 +64,20 @@ const OPTIONS = {
   owner: { type: 'string' },
   placement: { type: 'string' },
   tier: { type: 'string' },
-  to: { type: 'string' },
   abort: { type: 'boolean' },
   'paused-copy': { type: 'boolean' },
   confirm: { type: 'string' },
   'stop-after': { type: 'string' },
+  against: { type: 'string' },
+  out: { type: 'string' },
+  to: { type: 'string' },
+  'include-password-hashes': { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after', 'against', 'out', 'include-password-hashes'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -144,6 +158,24 @@ export function parseCommandLine(argv: string[]): Invocation {
     only(first, []);
     if (second === undefined || rest.length > 0) throw usageError(`\`${first}\` takes one organization (its id or slug).`);
     return { command: first, json, organization: second };
+  }
+  if (first === 'verify') {
+    only('verify', ['against']);
+    if (second === undefined || rest.length > 0) throw usageError('`verify` takes one organization (its id or slug).');
+    if (!values.against) throw usageError('`verify` needs --against <placement> (where the other copy is).');
+    return { command: 'verify', json, organization: second, against: values.against };
+  }
+  if (first === 'export') {
+    only('export', ['out', 'include-password-hashes']);
+    if (second === undefined || rest.length > 0) throw usageError('`export` takes one organization (its id or slug).');
+    if (!values.out) throw usageError('`export` needs --out <file>.');
+    return { command: 'export', json, organization: second, out: values.out, includePasswordHashes: values['include-password-hashes'] === true };
+  }
+  if (first === 'import') {
+    only('import', ['to']);
+    if (second === undefined || rest.length > 0) throw usageError('`import` takes one archive file.');
+    if (!values.to) throw usageError('`import` needs --to <placement> (shared or a dedicated placement).');
+    return { command: 'import', json, file: second, to: values.to };
   }
   throw usageError(`Unknown command \`${positionals.join(' ')}\`.`);
 }

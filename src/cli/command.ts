@@ -5,4 +5,6 @@
 export interface CommandOutput<T = unknown> {
   data: T;
   text(): string;
+  /** The exit code when the command ran but found what it reports as a failure (verify: the copies differ); 0 when absent. */
+  exitCode?: number;
 }

@@ -25,6 +25,12 @@ async function run(invocation: Exclude<Invocation, { command: 'help' }>): Promis
       return (await import('./erase.js')).eraseCommand(invocation.organization, invocation.confirm);
     case 'purge-archive':
       return (await import('./move.js')).purgeArchiveCommand(invocation.organization);
+    case 'verify':
+      return (await import('./verify.js')).verifyCommand(invocation);
+    case 'export':
+      return (await import('./export.js')).exportCommand(invocation);
+    case 'import':
+      return (await import('./import.js')).importCommand(invocation);
   }
 }
 
@@ -37,6 +43,7 @@ try {
     command = invocation.command;
     const output = await run(invocation);
     process.stdout.write(`${invocation.json ? JSON.stringify(output.data, null, 2) : output.text()}\n`);
+    process.exitCode = output.exitCode ?? 0;
   }
 } catch (err) {
   const { message, exitCode } =

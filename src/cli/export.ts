@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { exportOrganization } from '../tenancy/mobility/export-organization.js';
+import { CliError } from './cli-error.js';
+import type { CommandOutput } from './command.js';
+import { deploymentContext } from './deployment-context.js';
+import { organizationNamed, placementUrl } from './organization-lookup.js';
+import { renderTable } from './table.js';
+
+/** `export`'s `--json` shape. */
+export interface ExportReport {
+  organization: { id: string; slug: string; name: string; placement: string };
+  file: string;
+  schemaVersion: string;
+  includesPasswordHashes: boolean;
+  /** Per entry: rows and content hash, as the manifest records them. */
+  entries: Record<string, { rows: number; hash: string }>;
+}
+
+/**
+ * `export <org> --out <file> [--include-password-hashes]`: the organization's archive
+ * (src/tenancy/mobility/export-organization.ts), read on the placement the directory names at
+ * its current epoch, with its `organization.export` audit event. Refuses an organization that
+ * is not active (being moved, archived, erased).
+ */
+export async function exportCommand(args: { organization: string; out: string; includePasswordHashes: boolean }): Promise<CommandOutput<ExportReport>> {
+  const ctx = await deploymentContext();
+  const entry = await organizationNamed(ctx, args.organization);
+  if (entry.state !== 'active') throw new CliError(`${entry.slug} is ${entry.state}: only an active organization is exported.`);
+  const url = await placementUrl(ctx, entry.placement);
+  const file = resolve(args.out);
+  const manifest = await exportOrganization({ organizationId: entry.id, placement: entry.placement, url, epoch: entry.epoch }, file, {
+    includePasswordHashes: args.includePasswordHashes,
+    sharedUrl: ctx.sharedUrl,
+  });
+  const entries = Object.fromEntries(Object.entries(manifest.entries).map(([name, e]) => [name, { rows: e.rows, hash: e.hash }]));
+  const report: ExportReport = {
+    organization: { id: entry.id, slug: entry.slug, name: entry.name, placement: entry.placement },
+    file,
+    schemaVersion: manifest.schemaVersion,
+    includesPasswordHashes: manifest.includesPasswordHashes,
+    entries,
+  };
+  return { data: report, text: () => render(report) };
+}
+
+function render(report: ExportReport): string {
+  const table = renderTable(['table', 'rows', 'hash'], Object.entries(report.entries).map(([name, e]) => [name, e.rows, e.hash]));
+  const hashes = report.includesPasswordHashes
+    ? 'It carries password hashes: keep it as secret as the database.'
+    : 'Without password hashes: members new to the target deployment sign in after setting a password (see README, "Moving a tenant").';
+  return `${table}\n\n${report.organization.slug} (${report.organization.id}) exported to ${report.file}. ${hashes}`;
+}
