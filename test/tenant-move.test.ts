@@ -190,10 +190,12 @@ describe('moving an organization', () => {
       await withSql(app.placementUrls.acme!, (c) => c.query(`delete from mikro_orm_migrations where name = 'Migration20991231000000_newer'`));
     }
 
-    await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'published' })).rejects.toBeInstanceOf(MoveInterrupted);
-    const published = await withSql(app.placementUrls.beta!, (c) => c.query(`select pubinsert, pubupdate, pubdelete, pubtruncate, puballtables from pg_publication where pubname like 'tq_move_%'`));
-    const logical = published.rowCount! > 0;
-    if (logical) expect(published.rows).toEqual([{ pubinsert: true, pubupdate: true, pubdelete: true, pubtruncate: false, puballtables: false }]);
+    const logical = (await withSql(app.placementUrls.beta!, (c) => c.query('show wal_level'))).rows[0].wal_level === 'logical';
+    if (logical) {
+      await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'published' })).rejects.toBeInstanceOf(MoveInterrupted);
+      const published = await withSql(app.placementUrls.beta!, (c) => c.query(`select pubinsert, pubupdate, pubdelete, pubtruncate, puballtables from pg_publication where pubname like 'tq_move_%'`));
+      expect(published.rows).toEqual([{ pubinsert: true, pubupdate: true, pubdelete: true, pubtruncate: false, puballtables: false }]);
+    }
     await moveOrganization({ organizationId: org.id, to: 'acme', urls });
     expect(await leftovers()).toEqual([]);
   });
