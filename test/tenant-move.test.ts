@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateDocumentDocument, DocumentsDocument } from '../src/client/generated/graphql.js';
 import { organizationDigest } from '../src/tenancy/mobility/move-digest.js';
 import { MOVE_STEPS, type MoveStep } from '../src/tenancy/mobility/move-journal.js';
-import { abortMove, MoveError, MoveInterrupted, moveOrganization, moveTables } from '../src/tenancy/mobility/move.js';
+import { abortMove, MoveError, MoveInterrupted, moveOrganization, moveTables, type MoveProgress } from '../src/tenancy/mobility/move.js';
 import { purgeArchive } from '../src/tenancy/mobility/purge-archive.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
@@ -124,7 +124,15 @@ describe('moving an organization', () => {
   it('round trip acme -> beta -> acme keeps the data identical (counts and hashes)', async () => {
     const org = await createOrg(app, { placement: 'acme', documents: 12 });
     const original = await digestOn('acme', org);
-    await moveOrganization({ organizationId: org.id, to: 'beta', urls });
+    const progress: MoveProgress[] = [];
+    await moveOrganization({ organizationId: org.id, to: 'beta', urls, onProgress: (p) => progress.push(p) });
+    expect(progress.filter((p) => p.copied === undefined).map((p) => p.step)).toEqual(expect.arrayContaining(['prepared', 'paused', 'verified', 'switched', 'cleaned']));
+    const copying = progress.filter((p) => p.copied !== undefined);
+    if (copying.length > 0) {
+      // Logical replication: the copy reports rows and (estimated) bytes, ending at the whole.
+      expect(copying.at(-1)).toMatchObject({ copied: copying.at(-1)!.total, copiedBytes: copying.at(-1)!.totalBytes });
+      expect(copying.at(-1)!.totalBytes).toBeGreaterThan(1000);
+    }
     const there = await digestOn('beta', org);
     expect({ ...there, activity_event: undefined }).toEqual({ ...original, activity_event: undefined });
     await moveOrganization({ organizationId: org.id, to: 'acme', urls });

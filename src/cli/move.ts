@@ -43,13 +43,14 @@ export async function moveCommand(args: MoveArguments): Promise<CommandOutput<Mo
   }
   // On a terminal only: a script reads the summary (or --json) and, on failure, one sentence.
   const live = !args.json && process.stderr.isTTY;
-  const bar = live ? new SingleBar({ format: 'copying {bar} {percentage}% | {value}/{total} rows | {rate} rows/s', stream: process.stderr }) : undefined;
+  const bar = live ? new SingleBar({ format: 'copying {bar} {percentage}% | {value}/{total} rows | {bytes} of {totalBytes} | {rate} rows/s', stream: process.stderr }) : undefined;
   const started = Date.now();
   const onProgress = (p: MoveProgress) => {
     if (p.copied !== undefined && p.total !== undefined) {
       const rate = Math.round(p.copied / Math.max((Date.now() - started) / 1000, 0.001));
-      if (bar && !bar.isActive) bar.start(p.total, 0, { rate });
-      bar?.update(Math.min(p.copied, p.total), { rate });
+      const sizes = { rate, bytes: megabytes(p.copiedBytes ?? 0), totalBytes: megabytes(p.totalBytes ?? 0) };
+      if (bar && !bar.isActive) bar.start(p.total, 0, sizes);
+      bar?.update(Math.min(p.copied, p.total), sizes);
       return;
     }
     bar?.stop();
@@ -65,6 +66,8 @@ export async function moveCommand(args: MoveArguments): Promise<CommandOutput<Mo
     bar?.stop();
   }
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
 function summary(report: MoveReport): string {
   const rows = Object.values(report.rows).reduce((a, b) => a + b, 0);

@@ -30,6 +30,9 @@ export interface MoveProgress {
   /** Rows of the organization on the target / on the source, over all tenant tables (during the copy). */
   copied?: number;
   total?: number;
+  /** Bytes copied so far / to copy, estimated from the source's row sizes (pg_column_size of each row). */
+  copiedBytes?: number;
+  totalBytes?: number;
 }
 
 /** What a finished move reports (`--json` prints it). */
@@ -243,9 +246,11 @@ class MoveRun {
   private async waitForInitialCopy(): Promise<void> {
     await this.both(async (src, dst) => {
       const total = sum(await this.rowsOf(src));
+      const totalBytes = await this.bytesOf(src);
       await this.until('the initial copy', async () => {
         const done = await initialCopyDone(dst, this.name, this.tables.length);
-        this.options.onProgress?.({ step: 'published', copied: sum(await this.rowsOf(dst)), total });
+        const copied = sum(await this.rowsOf(dst));
+        this.options.onProgress?.({ step: 'published', copied, total, copiedBytes: total ? Math.round((totalBytes * copied) / total) : 0, totalBytes });
         return done;
       });
     });
@@ -387,6 +392,16 @@ class MoveRun {
       counts[table] = rows[0]!.n;
     }
     return counts;
+  }
+
+  /** The organization's rows' size in bytes on `client`'s database (pg_column_size of each row, summed). */
+  private async bytesOf(client: pg.Client): Promise<number> {
+    let bytes = 0;
+    for (const table of this.tables) {
+      const { rows } = await client.query<{ n: string }>(`select coalesce(sum(pg_column_size(t.*)), 0)::text as n from ${client.escapeIdentifier(table)} t where t."organization_id" = $1`, [this.org]);
+      bytes += Number(rows[0]!.n);
+    }
+    return bytes;
   }
 
   private async until(what: string, done: () => Promise<boolean>): Promise<void> {
