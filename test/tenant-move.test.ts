@@ -208,6 +208,18 @@ describe('moving an organization', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it('a move to the shared database aborted after it prepared puts the membership index back', async () => {
+    const org = await createOrg(app, { placement: 'acme', roles: ['OWNER', 'MEMBER'] });
+    const index = () => withSql(app.databaseUrl, (c) => c.query('select user_id, role from membership where organization_id = $1 order by user_id', [org.id]).then((r) => r.rows));
+    const before = await index();
+    expect(before).toHaveLength(2);
+    await expect(moveOrganization({ organizationId: org.id, to: 'shared', urls, stopAfter: 'prepared' })).rejects.toBeInstanceOf(MoveInterrupted);
+    expect(await index()).toEqual([]); // made way for the copy
+    await abortMove({ organizationId: org.id, urls });
+    expect(await index()).toEqual(before);
+    expect(await placementOf(org)).toEqual({ placement: 'acme', state: 'active' });
+  });
+
   it('verification catches a row changed behind the move\'s back, and nothing is switched', async () => {
     const org = await createOrg(app, { placement: 'beta', documents: 4 });
     await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'caught_up' })).rejects.toBeInstanceOf(MoveInterrupted);

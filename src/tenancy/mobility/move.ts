@@ -159,6 +159,11 @@ class MoveRun {
 
   private async step(step: MoveStep, detail: Record<string, unknown> = {}): Promise<void> {
     this.move = await recordStep(this.shared, this.move, step, detail);
+    this.afterStep(step);
+  }
+
+  /** Reports a journaled step, and stops there when the test hook asks to. */
+  private afterStep(step: MoveStep): void {
     this.options.onProgress?.({ step });
     if (this.options.stopAfter === step) throw new MoveInterrupted(`The move stopped after step ${step} (--stop-after): run it again to finish it.`);
   }
@@ -217,7 +222,12 @@ class MoveRun {
       const epoch = (await directoryEntry(this.shared, this.org)).placement_epoch;
       const members = await src.query('select u."id", u."email", u."name", u."created_at" from "user" u join "membership" m on m."user_id" = u."id" where m."organization_id" = $1', [this.org]);
       const organization = (await src.query('select "id", "name", "slug", "tier", "created_at" from "organization" where "id" = $1', [this.org])).rows[0];
-      await inTransaction(dst, async () => {
+      // Moving to the shared database, the journal is in the same database: the index rows make way
+      // in the transaction that records `prepared`, so an abort after a crash here finds them gone
+      // only if the journal says so (and then restores them from the source).
+      const writer = target === SHARED_PLACEMENT ? this.shared : dst;
+      await inTransaction(writer, async () => {
+        const dst = writer;
         await asOrganization(dst, this.org);
         for (const table of [...this.tables].reverse()) await dst.query(`delete from ${dst.escapeIdentifier(table)} where "organization_id" = $1`, [this.org]);
         if (target !== SHARED_PLACEMENT) {
@@ -230,9 +240,11 @@ class MoveRun {
             await dst.query('insert into "user" ("id", "email", "name", "created_at", "password_hash") values ($1, $2, $3, $4, null) on conflict ("id") do nothing', [u.id, u.email, u.name, u.created_at]);
           }
         }
+        if (writer === this.shared) this.move = await recordStep(this.shared, this.move, 'prepared', { startedAt: this.started, epoch });
       });
     });
-    await this.step('prepared', { startedAt: this.started, epoch: (await directoryEntry(this.shared, this.org)).placement_epoch });
+    if (this.move.step === 'prepared') this.afterStep('prepared');
+    else await this.step('prepared', { startedAt: this.started, epoch: (await directoryEntry(this.shared, this.org)).placement_epoch });
   }
 
   private async publishAndSubscribe(): Promise<void> {
