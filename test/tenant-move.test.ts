@@ -161,6 +161,12 @@ describe('moving an organization', () => {
     await expect(moveOrganization({ organizationId: org.id, to: 'acme', urls, stopAfter: 'paused' })).rejects.toBeInstanceOf(MoveInterrupted);
     const paused = await gql(app, CreateDocumentDocument, { input: { title: 'while paused' } }, { token: org.owner.token });
     expect(paused.errors?.[0]?.extensions?.code).toBe('TENANT_MOVING');
+    // Another organization on the same database is served as usual while this one is paused.
+    const neighbour = await createOrg(app, { placement: 'beta' });
+    const started = Date.now();
+    await gqlOk(app, CreateDocumentDocument, { input: { title: 'next door, during the pause' } }, { token: neighbour.owner.token });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await titles(neighbour)).toEqual(['next door, during the pause']);
     expect(await titles(org)).toHaveLength(2); // reads go on during the pause
     expect((await abortMove({ organizationId: org.id, urls }))?.outcome).toBe('rolled_back');
     expect(await placementOf(org)).toEqual({ placement: 'beta', state: 'active' });
