@@ -214,6 +214,23 @@ describe('moving an organization', () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it("the pause's lock is the organization's alone: its requests wait for it, another organization's do not", async () => {
+    const [moving, neighbour] = [await createOrg(app, { placement: 'beta', documents: 1 }), await createOrg(app, { placement: 'beta', documents: 1 })];
+    await withSql(app.placementUrls.beta!, async (c) => {
+      await c.query('begin');
+      await c.query(`select pg_advisory_xact_lock(hashtextextended('tenantql.organization:' || $1::text, 0))`, [moving.id]); // as the pause takes it
+      let answered = false;
+      const waiting = gqlOk(app, DocumentsDocument, { first: 5 }, { token: moving.owner.token }).then((r) => ((answered = true), r));
+      const started = Date.now();
+      expect((await gqlOk(app, DocumentsDocument, { first: 5 }, { token: neighbour.owner.token })).documents.edges).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      await c.query('commit');
+      expect((await waiting).documents.edges).toHaveLength(1);
+    });
+  });
+
   it('a move to the shared database aborted after it prepared puts the membership index back', async () => {
     const org = await createOrg(app, { placement: 'acme', roles: ['OWNER', 'MEMBER'] });
     const index = () => withSql(app.databaseUrl, (c) => c.query('select user_id, role from membership where organization_id = $1 order by user_id', [org.id]).then((r) => r.rows));
