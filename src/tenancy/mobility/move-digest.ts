@@ -1,5 +1,10 @@
 import type pg from 'pg';
 
+// Why a second digest beside verify.ts/content-hash.ts: this one runs while the organization's
+// writes are paused, so it is the cheapest that catches a changed row (one hash per row in one
+// statement per table), and both sides are the same deployment's databases. verify.ts's is
+// portable (canonical JSON, md5, across PostgreSQL versions and deployments: archives) and chunked.
+
 /** Per tenant table: rows of the organization and an order-independent hash of their contents. */
 export type OrganizationDigest = Record<string, { rows: number; hash: string }>;
 
