@@ -121,6 +121,23 @@ describe('moving an organization', () => {
     }
   });
 
+  it('round trip shared -> acme -> shared, then the archive purged: the data identical (counts and hashes), served from shared', async () => {
+    const org = await createOrg(app, { placement: 'shared', documents: 9, roles: ['OWNER', 'MEMBER'] });
+    const original = await digestOn('shared', org);
+    await moveOrganization({ organizationId: org.id, to: 'acme', urls });
+    await gqlOk(app, CreateDocumentDocument, { input: { title: 'written on acme' } }, { token: org.owner.token });
+    await moveOrganization({ organizationId: org.id, to: 'shared', urls });
+    const back = await digestOn('shared', org);
+    expect(back.membership).toEqual(original.membership);
+    expect(back.document!.rows).toBe(original.document!.rows + 1);
+    expect(back.activity_event!.rows).toBe(original.activity_event!.rows + 3); // the write and both moves
+    expect(await placementOf(org)).toEqual({ placement: 'shared', state: 'active' });
+    expect((await titles(org)).length).toBe(10);
+    expect((await purgeArchive(org.id, urls)).acme).toMatchObject({ document: 10, organization: 1 });
+    expect(await digestOn('shared', org)).toEqual(back);
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('round trip acme -> beta -> acme keeps the data identical (counts and hashes)', async () => {
     const org = await createOrg(app, { placement: 'acme', documents: 12 });
     const original = await digestOn('acme', org);
@@ -181,7 +198,7 @@ describe('moving an organization', () => {
       await c.query('begin');
       await c.query(`select set_config('app.organization_id', $1, true)`, [org.id]);
       // Rows of it that no move left there (restored by hand from a backup, say): its own row not archived.
-      await c.query(`insert into organization (id, name, slug, placement) values ($1, 'stray', $2, 'beta')`, [org.id, `stray-${org.id}`]);
+      await c.query(`insert into organization (id, name, slug, placement) values ($1, 'stray', $2, 'acme')`, [org.id, `stray-${org.id}`]);
       await c.query(`insert into document (id, organization_id, title) values (gen_random_uuid(), $1, 'stray row')`, [org.id]);
       await c.query('commit');
     });

@@ -214,7 +214,10 @@ class MoveRun {
       const entry = (await dst.query<{ state: string; placement: string }>('select "state", "placement" from "organization" where "id" = $1', [this.org])).rows[0];
       const held = await this.rowsOf(dst);
       const total = Object.values(held).reduce((a, b) => a + b, 0);
-      const archived = entry && entry.state === 'archived';
+      // An archive: rows a move left where the organization is no longer served (a dedicated
+      // placement's own row says `archived`; on the shared database, whose row is the directory's,
+      // the directory names another placement).
+      const archived = entry && (entry.state === 'archived' || entry.placement !== target);
       const indexOnly = target === SHARED_PLACEMENT && total === held.membership;
       if (total > 0 && !archived && !indexOnly && !reached(this.move.step, 'prepared')) {
         throw new MoveError(`Placement ${target} already holds ${total} rows of this organization that no earlier move archived there: remove them first.`);
