@@ -8,6 +8,7 @@ import { signToken } from '../src/storage/local/signed-token.js';
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
+import { activityOf } from './support/documents-helpers.js';
 import { putBytes, requestUpload, sha256Hex, uploadFile } from './support/files-helpers.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
 
@@ -54,6 +55,16 @@ describe('upload flow', () => {
     expect((await gqlOk(app, DeleteFileDocument, { id: upload.file.id }, { token: a.owner.token })).deleteFile).toBe(upload.file.id);
     expect(objectOnDisk(row.object_key)).toBe(false);
     expect((await fetch(listed!.downloadUrl)).status).toBe(404);
+    // Audited: the request (target: the document), completion, the download URL issued, the delete.
+    const trail = (await activityOf(app, a.owner.token)).map((e) => `${e.action} ${e.targetType} ${e.targetId}`);
+    expect(trail).toEqual(
+      expect.arrayContaining([
+        `file.upload.request Document ${a.documents[0]!.id}`,
+        `file.upload.complete File ${upload.file.id}`,
+        `file.download File ${upload.file.id}`,
+        `file.delete File ${upload.file.id}`,
+      ]),
+    );
   });
 
   it('a VIEWER cannot request an upload', async () => {
@@ -132,6 +143,8 @@ describe('limits', () => {
     expect(codes(await ask({ byteSize: 24 }))).toEqual([]); // 64: exactly the quota
     const over = await ask({ byteSize: 1 });
     expect(codes(over)).toEqual(['QUOTA_EXCEEDED']);
+    // A refusal by the action's own rule is in the audit trail.
+    expect((await activityOf(app, c.owner.token)).map((e) => e.action)).toContain('file.upload.request.denied');
   });
 });
 
