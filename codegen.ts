@@ -28,6 +28,7 @@ const config: CodegenConfig = {
           ActivityEvent: entity('ActivityEvent'),
           Comment: '../models.js#CommentRecord',
           Invitation: entity('Invitation'),
+          File: entity('StoredFile'),
           ViewerMembership: '../models.js#ViewerMembershipModel',
           Viewer: '../models.js#ViewerModel',
           AuthPayload: '../models.js#AuthPayloadModel',

@@ -16,6 +16,7 @@ import { createPlayground } from './graphql/playground/index.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { createMailer } from './mail/mailer.js';
+import { createStorage } from './storage/index.js';
 import { registerGraphQLMetrics, rateLimitMetricsPlugin } from './metrics/graphql-metrics.js';
 import type { Metrics } from './metrics/metrics.js';
 import { poolStatsOf } from './db/pool-stats.js';
@@ -160,11 +161,14 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
     });
   });
 
+  // Document files (src/storage/): after the error handler, so its routes keep it.
+  const storage = await createStorage(config.storage, app);
+
   const authenticate = createAuthenticator(config);
   const { loginThrottle, signUpThrottle, invitationThrottle } = rateLimits;
   const throttles = { loginThrottle, signUpThrottle, invitationThrottle };
   await app.register(fastifyApollo(apollo), {
-    context: (request) => logContextFailure(request, buildContext({ config, router, authenticate, mailer, ...throttles }, request)),
+    context: (request) => logContextFailure(request, buildContext({ config, router, authenticate, mailer, storage, ...throttles }, request)),
   });
 
   playground?.registerRoutes(app);

@@ -112,7 +112,7 @@ const breakages: Breakage[] = [
 describe('the schema is ready for Citus and row-filtered replication', () => {
   it('the migrated schema has no problem, and a replica identity FULL or USING INDEX with organization_id is accepted', async () => {
     const { serving, owner } = await database();
-    expect(tenantTables(serving).map((t) => t.table).sort()).toEqual(['activity_event', 'comment', 'document', 'invitation', 'membership']);
+    expect(tenantTables(serving).map((t) => t.table).sort()).toEqual(['activity_event', 'comment', 'document', 'file', 'invitation', 'membership']);
     expect(await tenantKeyProblems(serving, tenantTables(serving))).toEqual([]);
     await owner(`alter table "document" replica identity full`);
     await owner(`alter table "comment" replica identity using index "comment_pkey"`);

@@ -8,6 +8,7 @@ import { PLACEMENT_LAYOUTS, SEPARATE_PLACEMENTS } from './support/placement-layo
 import { sleep } from './support/documents-helpers.js';
 import { createOrg, TEST_PASSWORD, type TestOrg } from './support/factories.js';
 import { gqlOk } from './support/graphql.js';
+import { uploadFile } from './support/files-helpers.js';
 import {
   buildCall,
   codesOf,
@@ -50,6 +51,9 @@ describe.each([PLACEMENT_LAYOUTS[0], SEPARATE_PLACEMENTS])('$layout', ({ placeme
   let aUsers: string[] = [];
   let aEvent = '';
   let aInvitations: string[] = [];
+  /** Each organization's uploaded files (ready), made over the API in seed(). */
+  const filesOf = new Map<string, string[]>();
+  let aFiles: string[] = [];
   /** Each organization's pending invitations, made over the API in seed(). */
   const invitationsOf = new Map<string, string[]>();
   /** Values A's OWNER has itself sent by now: seeing them again in A's own audit trail is no leak. */
@@ -70,6 +74,10 @@ describe.each([PLACEMENT_LAYOUTS[0], SEPARATE_PLACEMENTS])('$layout', ({ placeme
       invitations.push(inviteMember.id);
     }
     invitationsOf.set(org.id, invitations);
+    // Files on a document, uploaded end to end; several, since deleteFile's control uses one up.
+    const files: string[] = [];
+    for (let i = 0; i < 4; i++) files.push(await uploadFile(app, token, org.documents[10]!.id, `file ${i} of ${org.name}`, `file-${i}.txt`));
+    filesOf.set(org.id, files);
     return org;
   }
 
@@ -98,6 +106,7 @@ describe.each([PLACEMENT_LAYOUTS[0], SEPARATE_PLACEMENTS])('$layout', ({ placeme
     aDocs = a.documents.slice(3).map((d) => d.id);
     aUsers = a.users.filter((u) => u.role !== 'OWNER').map((u) => u.id);
     aInvitations = [...invitationsOf.get(a.id)!];
+    aFiles = [...filesOf.get(a.id)!];
     bIds = [
       { what: "B's organization id", value: b.id },
       ...b.users.map((u) => ({ what: `B's ${u.role} user id`, value: u.id })),
@@ -105,6 +114,7 @@ describe.each([PLACEMENT_LAYOUTS[0], SEPARATE_PLACEMENTS])('$layout', ({ placeme
       { what: "B's document id", value: b.documents[5]!.id },
       { what: "B's activity event id", value: bEvent },
       { what: "B's invitation id", value: invitationsOf.get(b.id)![0]! },
+      { what: "B's file id", value: filesOf.get(b.id)![0]! },
     ];
   });
   afterAll(() => app?.close());
@@ -115,16 +125,20 @@ describe.each([PLACEMENT_LAYOUTS[0], SEPARATE_PLACEMENTS])('$layout', ({ placeme
     const nextUser = aUsers.shift() ?? a.users[a.users.length - 1]!.id;
     const aAll = invitationsOf.get(a.id)!;
     const nextInvitation = aInvitations.shift() ?? aAll[aAll.length - 1]!;
+    const aAllFiles = filesOf.get(a.id)!;
+    const nextFile = aFiles.shift() ?? aAllFiles[aAllFiles.length - 1]!;
     return [
       { what: "A's organization id", value: a.id },
       { what: "A's member's user id", value: nextUser },
       { what: "A's document id", value: nextDoc },
       { what: "A's activity event id", value: aEvent },
       { what: "A's invitation id", value: nextInvitation },
+      { what: "A's file id", value: nextFile },
     ];
   }
 
-  const known = (): KnownValues => ({ email: a.owner.email, password: TEST_PASSWORD });
+  // requestFileUpload's other fields must pass its checks, or the call never reaches the document.
+  const known = (): KnownValues => ({ email: a.owner.email, password: TEST_PASSWORD, contentType: 'text/plain', sha256: 'a'.repeat(64) });
 
   async function call(slot: Slot, value: string): Promise<Answer> {
     sent.add(value.toLowerCase());

@@ -67,7 +67,7 @@ describe('catalog', () => {
 
   it('every tenant table (found from the entity metadata) has RLS enabled and forced, with a policy', async () => {
     const tables = tenantTables();
-    expect(tables.sort()).toEqual(['activity_event', 'comment', 'document', 'invitation', 'membership']);
+    expect(tables.sort()).toEqual(['activity_event', 'comment', 'document', 'file', 'invitation', 'membership']);
     const rows = await forkForSystem(app.orm.em, 'test').execute<{ relname: string; enabled: boolean; forced: boolean; policies: number }[]>(
       `select c.relname, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
               (select count(*)::int from pg_policies p where p.tablename = c.relname and p.schemaname = 'public') as policies

@@ -60,6 +60,7 @@ describe('start-up tenancy check', () => {
       'type Document is backed by tenant-owned entity Document but is not @tenantScoped',
       expect.stringMatching(/^Document\.comments carries neither /),
       expect.stringMatching(/^Document\.comments returns Comment, which carries tenant data/),
+      expect.stringMatching(/^Document\.files returns File, which carries tenant data/),
     ]);
   });
 

@@ -175,7 +175,7 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     await withSql(alpha, async (c) => {
       await c.query(`create role "${role}" login nosuperuser nobypassrls password '${password}'`);
       await c.query(`grant connect on database "${database}" to "${role}"`);
-      for (const table of ['membership', 'document', 'activity_event', 'comment', 'invitation']) await c.query(`alter table "${table}" owner to "${role}"`);
+      for (const table of ['membership', 'document', 'activity_event', 'comment', 'invitation', 'file']) await c.query(`alter table "${table}" owner to "${role}"`);
     });
     try {
       const asOwner = new URL(alpha);
@@ -227,7 +227,7 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.split('\n');
     const goneLine = lines.find((l) => l.startsWith('gone '))!;
-    expect(goneLine).toMatch(/^gone\s+configured\s+NO\s+\?\s+\?\s+\?\s+\?(\s+\?){5}$/);
+    expect(goneLine).toMatch(/^gone\s+configured\s+NO\s+\?\s+\?\s+\?\s+\?(\s+\?){6}$/);
     // The ? of a count column ends where the numbers above it end.
     const alphaLine = lines.find((l) => l.startsWith('alpha '))!;
     expect(goneLine.length).toBe(alphaLine.length);

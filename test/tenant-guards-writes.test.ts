@@ -133,7 +133,7 @@ describe('section 1: flush() of references and organization changes', () => {
       );
       const tables = columns.map((r) => r.table_name);
       expect(tables).toEqual(entityTables);
-      expect(tables).toEqual(expect.arrayContaining(['activity_event', 'comment', 'document', 'invitation', 'membership']));
+      expect(tables).toEqual(expect.arrayContaining(['activity_event', 'comment', 'document', 'file', 'invitation', 'membership']));
 
       // The catalog: an enabled BEFORE UPDATE row trigger calling forbid_organization_change on each.
       const { rows: triggers } = await c.query<{ table: string }>(
@@ -143,7 +143,7 @@ describe('section 1: flush() of references and organization changes', () => {
       );
       expect(triggers.map((r) => r.table.replace(/"/g, '')).sort()).toEqual(tables);
 
-      // The behaviour: one row of A in each table (a comment and an invitation are added for the tables the setup leaves empty) ...
+      // The behaviour: one row of A in each table (a comment, an invitation and a file are added for the tables the setup leaves empty) ...
       await c.query(
         `insert into comment (id, organization_id, document_id, author_id, body, created_at) values ($1, $2, $3, $4, 'to be moved', now())`,
         [randomUUID(), a.id, a.documents[0]!.id, a.owner.id],
@@ -151,6 +151,12 @@ describe('section 1: flush() of references and organization changes', () => {
       await c.query(
         `insert into invitation (id, organization_id, email, role, token_hash, invited_by_id, expires_at) values ($1, $2, 'moved@example.test', 'MEMBER', $3, $4, now() + interval '1 day')`,
         [randomUUID(), a.id, randomUUID(), a.owner.id],
+      );
+      const fileId = randomUUID();
+      await c.query(
+        `insert into file (id, organization_id, document_id, object_key, filename, content_type, byte_size, sha256, created_by_id, created_at)
+         values ($1, $2, $3, $4, 'moved.txt', 'text/plain', 1, $5, $6, now())`,
+        [fileId, a.id, a.documents[0]!.id, `${a.id}/${fileId}`, 'a'.repeat(64), a.owner.id],
       );
       const before = await snapshotOrg(app, b.id);
       for (const table of tables) {

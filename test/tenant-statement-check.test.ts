@@ -22,7 +22,7 @@ function recordingSql(): { sql: TenantSql; sent: TenantStatement[] } {
 
 describe('tenant statements we ship', () => {
   it('takes the tenant tables from the entities', () => {
-    expect([...TENANT_TABLES].sort()).toEqual(['activity_event', 'comment', 'document', 'invitation', 'membership']);
+    expect([...TENANT_TABLES].sort()).toEqual(['activity_event', 'comment', 'document', 'file', 'invitation', 'membership']);
   });
 
   it('accepts every fixed statement and every variant the query modules can build', async () => {

@@ -111,7 +111,7 @@ const pieces: Piece[] = [
   },
 ];
 
-const TENANT_TABLES = ['activity_event', 'comment', 'document', 'invitation', 'membership'];
+const TENANT_TABLES = ['activity_event', 'comment', 'document', 'file', 'invitation', 'membership'];
 
 describe('start-up refuses a tenant-owned table without its row-level security', () => {
   let tables: string[] = [];

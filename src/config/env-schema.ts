@@ -5,6 +5,7 @@ import { operationsEnvSchema } from './operations.js';
 import { placementEnvSchema } from './placements.js';
 import { poolingEnvSchema } from './pooling.js';
 import { rateLimitEnvSchema } from './rate-limit.js';
+import { storageEnvSchema } from './storage.js';
 
 // Every variable the service reads. `.env.example` documents each one; keep the two in step.
 
@@ -68,6 +69,9 @@ export const envSchema = z.object({
   // Trusted documents and the metrics listener: TRUSTED_DOCUMENTS, METRICS_PORT.
   ...operationsEnvSchema,
   ...placementEnvSchema,
+
+  // Document files: STORAGE_PROVIDER, STORAGE_LOCAL_DIR, STORAGE_SIGNING_SECRET, limits, URL lifetime.
+  ...storageEnvSchema,
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -6,6 +6,7 @@ import { poolingConfig, type PoolingConfig } from './pooling.js';
 import { operationsConfig, type MetricsConfig, type TrustedDocumentsMode } from './operations.js';
 import { placementConfig, type PlacementConfig } from './placements.js';
 import { rateLimitConfig, type RateLimitConfig } from './rate-limit.js';
+import { storageConfig, type StorageConfig } from './storage.js';
 
 export type DeploymentMode = RawEnv['DEPLOYMENT_MODE'];
 
@@ -52,6 +53,8 @@ export interface AppConfig {
   trustProxy: boolean | string;
   /** Outgoing mail: the sender and the transport (outbox files or SMTP; src/mail/). */
   mail: MailConfig;
+  /** Document files: the provider, its signing secret, limits and URL lifetime (src/storage/). */
+  storage: StorageConfig;
   /**
    * Whether a browser's GET of /graphql gets the GraphiQL playground (src/graphql/playground/):
    * PLAYGROUND_ENABLED, or when it is unset, true outside production; never with
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const mail = mailConfig(e, problems);
+  const storage = storageConfig(e, { secret, generatedSecret }, problems);
   const operations = operationsConfig(e, problems);
   const placements = placementConfig(env, e, problems);
   const singleTenant = e.DEPLOYMENT_MODE === 'single_tenant';
@@ -164,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...edgeConfig(e),
     ...rateLimitConfig(e),
     mail,
+    storage,
     // PLAYGROUND_ENABLED=true with `only` is refused above (operationsConfig); unset, `only` turns it off.
     playground: (e.PLAYGROUND_ENABLED ?? !isProduction) && operations.trustedDocuments !== 'only',
     ...operations,

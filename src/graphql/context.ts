@@ -5,6 +5,7 @@ import type { AppConfig } from '../config/index.js';
 import { User, type Role } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { StorageProvider } from '../storage/index.js';
 import type { InvitationThrottle, LoginThrottle, SignUpThrottle } from '../rate-limit/index.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { SHARED_PLACEMENT } from '../tenancy/placement/placement-name.js';
@@ -50,10 +51,14 @@ export interface GraphQLContext {
   invitationThrottle: InvitationThrottle;
   /** Sends sign-up and invitation emails in the background (src/mail/). */
   mailer: Mailer;
+  /** Where document files live (src/storage/): signs upload and download URLs. */
+  storage: StorageProvider;
+  /** The origin signed `local` file URLs start with: STORAGE_PUBLIC_URL, else this request's scheme and host. */
+  publicOrigin: string;
 }
 
 /** What every request's context shares: the services built once by createServer. */
-export type SharedServices = Pick<GraphQLContext, 'loginThrottle' | 'signUpThrottle' | 'invitationThrottle' | 'mailer'>;
+export type SharedServices = Pick<GraphQLContext, 'loginThrottle' | 'signUpThrottle' | 'invitationThrottle' | 'mailer' | 'storage'>;
 
 export interface ContextDeps extends SharedServices {
   config: AppConfig;
@@ -65,8 +70,9 @@ export async function buildContext(deps: ContextDeps, request: FastifyRequest): 
   const { config, router } = deps;
   const orm = router.shared;
   const claims = await deps.authenticate(request.headers.authorization);
-  const { loginThrottle, signUpThrottle, invitationThrottle, mailer } = deps;
-  const base = { requestId: request.id, config, orm, router, log: request.log, clientIp: request.ip, loginThrottle, signUpThrottle, invitationThrottle, mailer };
+  const { loginThrottle, signUpThrottle, invitationThrottle, mailer, storage } = deps;
+  const publicOrigin = config.storage.publicUrl ?? `${request.protocol}://${request.host}`;
+  const base = { requestId: request.id, config, orm, router, log: request.log, clientIp: request.ip, loginThrottle, signUpThrottle, invitationThrottle, mailer, storage, publicOrigin };
 
   // Without a tenant the EntityManager has no scope: it reads users and organizations only.
   const unscoped = () => orm.em.fork() as TenantEntityManager;
@@ -104,7 +110,7 @@ async function resolveUserId(em: TenantEntityManager, claims: TokenClaims): Prom
 }
 
 function withEm(
-  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'router' | 'log' | 'clientIp'> & SharedServices,
+  base: Pick<GraphQLContext, 'requestId' | 'config' | 'orm' | 'router' | 'log' | 'clientIp' | 'publicOrigin'> & SharedServices,
   userId: string | null,
   tenant: Tenant | null,
   em: TenantEntityManager,

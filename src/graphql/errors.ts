@@ -24,6 +24,8 @@ export const ErrorCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   /** The organization is being moved between placements; retry after extensions.retryAfter seconds. HTTP 503. */
   TENANT_MOVING: 'TENANT_MOVING',
+  /** The organization's files would pass STORAGE_QUOTA_BYTES_PER_ORGANIZATION (requestFileUpload). */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;

@@ -5,6 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import { activityResolvers } from '../modules/activity/activity.resolvers.js';
 import { commentResolvers } from '../modules/comment/comment.resolvers.js';
 import { documentResolvers } from '../modules/document/document.resolvers.js';
+import { fileResolvers } from '../modules/file/file.resolvers.js';
 import { invitationResolvers } from '../modules/invitation/invitation.resolvers.js';
 import { membershipResolvers } from '../modules/membership/membership.resolvers.js';
 import { organizationResolvers } from '../modules/organization/organization.resolvers.js';
@@ -28,6 +29,7 @@ export const resolvers: Resolvers[] = [
   organizationResolvers,
   membershipResolvers,
   documentResolvers,
+  fileResolvers,
   activityResolvers,
   commentResolvers,
   invitationResolvers,

@@ -11,4 +11,5 @@ export const typeEntities: Record<string, string> = {
   ActivityEvent: 'ActivityEvent',
   Comment: 'Comment',
   Invitation: 'Invitation',
+  File: 'StoredFile',
 };

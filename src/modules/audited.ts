@@ -10,12 +10,13 @@ import { appendActivity, recordActivity, recordDenied, type ActivityTarget } fro
 // organization's data, once the request has reached that action; never the refusals before it
 // (malformed input, edge and rate limits, bad tokens), which a flood would write by the million.
 
-const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT']);
+// QUOTA_EXCEEDED is one of an action's own rules (requestFileUpload's), like BAD_USER_INPUT.
+const REFUSAL_CODES: ReadonlySet<ErrorCode> = new Set(['FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'QUOTA_EXCEEDED']);
 
 /**
  * Whether `err` means "this action was refused", when raised once the action has begun: a role
  * too low (FORBIDDEN), an unknown or another organization's id (NOT_FOUND), or one of the
- * action's own rules (BAD_USER_INPUT, e.g. "The last OWNER cannot be removed."). Only AppErrors
+ * action's own rules (BAD_USER_INPUT, e.g. "The last OWNER cannot be removed."; QUOTA_EXCEEDED). Only AppErrors
  * count: anything else is a bug or an outage, not a refusal.
  */
 export function isRefusal(err: unknown): err is AppError {

@@ -69,6 +69,7 @@ export async function startApp(
     DATABASE_URL: dbUrl,
     SEED_DEMO_DATA: 'false',
     MAIL_OUTBOX_DIR: outboxDir,
+    STORAGE_LOCAL_DIR: join(outboxDir, 'files'),
     // Every test file signs up and signs in from 127.0.0.1 (each sign-up or sign-in costs 100
     // points of the address's budget): the sign-up limits and the budgets are tested on their own.
     RATE_LIMIT_ANONYMOUS_POINTS: '1000000',

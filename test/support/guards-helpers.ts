@@ -7,7 +7,7 @@ import { withSql } from './database.js';
 import { createOrg, type TestOrg } from './factories.js';
 
 /** The tenant-owned tables: every row of an organization in them is what "unchanged" compares. */
-const TENANT_TABLES = ['document', 'membership', 'activity_event', 'comment', 'invitation'] as const;
+const TENANT_TABLES = ['document', 'membership', 'activity_event', 'comment', 'invitation', 'file'] as const;
 
 export type OrgSnapshot = Record<(typeof TENANT_TABLES)[number], unknown[]>;
 

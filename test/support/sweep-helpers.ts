@@ -251,6 +251,7 @@ const STATE_QUERIES = {
   activity_event: `select to_jsonb(t) || jsonb_build_object('xmin', t.xmin::text) as row from "activity_event" t where organization_id = $1`,
   comment: `select to_jsonb(t) || jsonb_build_object('xmin', t.xmin::text) as row from "comment" t where organization_id = $1`,
   invitation: `select to_jsonb(t) || jsonb_build_object('xmin', t.xmin::text) as row from "invitation" t where organization_id = $1`,
+  file: `select to_jsonb(t) || jsonb_build_object('xmin', t.xmin::text) as row from "file" t where organization_id = $1`,
 } as const;
 
 /** Everything one organization has, as stored: its row, its members' users and its tenant rows, with xmin. */

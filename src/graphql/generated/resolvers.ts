@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel, Invitation as InvitationModel } from '../../db/entities/index.js';
+import type { Organization as OrganizationModel, Membership as MembershipModel, ActivityEvent as ActivityEventModel, Invitation as InvitationModel, StoredFile as StoredFileModel } from '../../db/entities/index.js';
 import type { UserRecord as UserRecordModel, DocumentRecord as DocumentRecordModel, CommentRecord as CommentRecordModel, ViewerMembershipModel as ViewerMembershipModelModel, ViewerModel as ViewerModelModel, AuthPayloadModel as AuthPayloadModelModel } from '../models.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -82,6 +82,8 @@ export type Document = {
   createdAt: Scalars['DateTime']['output'];
   /** Null once the author has left the organization. */
   createdBy?: Maybe<User>;
+  /** The document's files whose upload completed, oldest first. */
+  files: Array<File>;
   id: Scalars['ID']['output'];
   /** 1 to 200 characters. */
   title: Scalars['String']['output'];
@@ -109,6 +111,34 @@ export type DocumentFilter = {
   includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
   /** Case-insensitive substring of the title. */
   titleContains?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type File = {
+  __typename?: 'File';
+  /** Bytes. */
+  byteSize: Scalars['Int']['output'];
+  contentType: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** A short-lived signed GET URL (STORAGE_URL_TTL_SECONDS). Each one issued is in the audit trail. */
+  downloadUrl: Scalars['String']['output'];
+  filename: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+};
+
+export type FileUpload = {
+  __typename?: 'FileUpload';
+  expiresAt: Scalars['DateTime']['output'];
+  file: File;
+  /** Headers the PUT must carry, exactly as given (part of what is signed). */
+  uploadHeaders: Array<FileUploadHeader>;
+  /** PUT the bytes here, with `uploadHeaders`, before `expiresAt`. */
+  uploadUrl: Scalars['String']['output'];
+};
+
+export type FileUploadHeader = {
+  __typename?: 'FileUploadHeader';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
 };
 
 export type Invitation = {
@@ -156,6 +186,11 @@ export type Mutation = {
   /** MEMBER or above. Hides the document from `documents` unless `includeArchived`. */
   archiveDocument: Document;
   /**
+   * MEMBER or above. Checks the stored bytes against the declared size and SHA-256 and makes the
+   * file visible. A mismatch (or nothing uploaded) is BAD_USER_INPUT and removes the file and its bytes.
+   */
+  completeFileUpload: File;
+  /**
    * Create the account from the token mailed by `signUp`, and sign in. Multi-tenant: also creates the
    * organization asked for, with you as OWNER (or none: join one later through an invitation).
    * Single-tenant: you join the instance's organization (the first user becomes OWNER, later ones MEMBER).
@@ -166,6 +201,8 @@ export type Mutation = {
   createDocument: Document;
   /** ADMIN or above, or the document's author. Returns the deleted id. */
   deleteDocument: Scalars['ID']['output'];
+  /** MEMBER or above. Deletes the file and its bytes; returns the deleted id. */
+  deleteFile: Scalars['ID']['output'];
   /**
    * Invite an email address into the active organization: an email with a token for
    * `acceptInvitation` (valid 7 days, once) goes to it. The answer is the same whether or not the
@@ -177,6 +214,14 @@ export type Mutation = {
   login: AuthPayload;
   /** Remove a member. OWNER or ADMIN (an ADMIN cannot remove an OWNER); anyone may remove themselves. The last OWNER stays. */
   removeMember: Scalars['ID']['output'];
+  /**
+   * MEMBER or above. Declares a file for a document of the active organization and returns a
+   * short-lived signed URL to PUT its bytes to, with the headers to send. The file stays invisible
+   * until completeFileUpload. BAD_USER_INPUT for a content type not allowed, a size over the
+   * maximum or a malformed sha256; QUOTA_EXCEEDED over the organization's quota; NOT_FOUND for
+   * unknown and other organizations' document ids alike.
+   */
+  requestFileUpload: FileUpload;
   /** MEMBER or above. */
   restoreDocument: Document;
   /** Withdraw a pending invitation; its token stops working. OWNER or ADMIN (an OWNER for an OWNER's invitation). Returns its id. */
@@ -211,6 +256,11 @@ export type MutationArchiveDocumentArgs = {
 };
 
 
+export type MutationCompleteFileUploadArgs = {
+  fileId: Scalars['ID']['input'];
+};
+
+
 export type MutationConfirmSignUpArgs = {
   token: Scalars['String']['input'];
 };
@@ -222,6 +272,11 @@ export type MutationCreateDocumentArgs = {
 
 
 export type MutationDeleteDocumentArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteFileArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -238,6 +293,11 @@ export type MutationLoginArgs = {
 
 export type MutationRemoveMemberArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRequestFileUploadArgs = {
+  input: RequestFileUploadInput;
 };
 
 
@@ -315,6 +375,18 @@ export type QueryDocumentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DocumentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type RequestFileUploadInput = {
+  /** Size in bytes, 0 to STORAGE_MAX_FILE_BYTES. */
+  byteSize: Scalars['Int']['input'];
+  /** One of the deployment's allowed media types (STORAGE_ALLOWED_CONTENT_TYPES). */
+  contentType: Scalars['String']['input'];
+  documentId: Scalars['ID']['input'];
+  /** Shown as the file's name (1 to 255 characters); path separators are replaced, never used in a key. */
+  filename: Scalars['String']['input'];
+  /** SHA-256 of the bytes, 64 hex digits. */
+  sha256: Scalars['String']['input'];
 };
 
 export type Role =
@@ -454,6 +526,9 @@ export type ResolversTypes = {
   DocumentConnection: ResolverTypeWrapper<Omit<DocumentConnection, 'edges'> & { edges: Array<ResolversTypes['DocumentEdge']> }>;
   DocumentEdge: ResolverTypeWrapper<Omit<DocumentEdge, 'node'> & { node: ResolversTypes['Document'] }>;
   DocumentFilter: DocumentFilter;
+  File: ResolverTypeWrapper<StoredFileModel>;
+  FileUpload: ResolverTypeWrapper<Omit<FileUpload, 'file'> & { file: ResolversTypes['File'] }>;
+  FileUploadHeader: ResolverTypeWrapper<FileUploadHeader>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Invitation: ResolverTypeWrapper<InvitationModel>;
@@ -464,6 +539,7 @@ export type ResolversTypes = {
   Organization: ResolverTypeWrapper<OrganizationModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RequestFileUploadInput: RequestFileUploadInput;
   Role: Role;
   SignUpInput: SignUpInput;
   SignUpPayload: ResolverTypeWrapper<SignUpPayload>;
@@ -488,6 +564,9 @@ export type ResolversParentTypes = {
   DocumentConnection: Omit<DocumentConnection, 'edges'> & { edges: Array<ResolversParentTypes['DocumentEdge']> };
   DocumentEdge: Omit<DocumentEdge, 'node'> & { node: ResolversParentTypes['Document'] };
   DocumentFilter: DocumentFilter;
+  File: StoredFileModel;
+  FileUpload: Omit<FileUpload, 'file'> & { file: ResolversParentTypes['File'] };
+  FileUploadHeader: FileUploadHeader;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Invitation: InvitationModel;
@@ -498,6 +577,7 @@ export type ResolversParentTypes = {
   Organization: OrganizationModel;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RequestFileUploadInput: RequestFileUploadInput;
   SignUpInput: SignUpInput;
   SignUpPayload: SignUpPayload;
   String: Scalars['String']['output'];
@@ -568,6 +648,7 @@ export type DocumentResolvers<ContextType = GraphQLContext, ParentType extends R
   comments?: Resolver<Array<ResolversTypes['Comment']>, ParentType, ContextType, RequireFields<DocumentCommentsArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  files?: Resolver<Array<ResolversTypes['File']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -581,6 +662,27 @@ export type DocumentConnectionResolvers<ContextType = GraphQLContext, ParentType
 export type DocumentEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DocumentEdge'] = ResolversParentTypes['DocumentEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Document'], ParentType, ContextType>;
+};
+
+export type FileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['File'] = ResolversParentTypes['File']> = {
+  byteSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  contentType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  filename?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type FileUploadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FileUpload'] = ResolversParentTypes['FileUpload']> = {
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  file?: Resolver<ResolversTypes['File'], ParentType, ContextType>;
+  uploadHeaders?: Resolver<Array<ResolversTypes['FileUploadHeader']>, ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type FileUploadHeaderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FileUploadHeader'] = ResolversParentTypes['FileUploadHeader']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type InvitationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
@@ -603,12 +705,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'token'>>;
   addComment?: Resolver<ResolversTypes['Comment'], ParentType, ContextType, RequireFields<MutationAddCommentArgs, 'body' | 'documentId'>>;
   archiveDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationArchiveDocumentArgs, 'id'>>;
+  completeFileUpload?: Resolver<ResolversTypes['File'], ParentType, ContextType, RequireFields<MutationCompleteFileUploadArgs, 'fileId'>>;
   confirmSignUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationConfirmSignUpArgs, 'token'>>;
   createDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationCreateDocumentArgs, 'input'>>;
   deleteDocument?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteDocumentArgs, 'id'>>;
+  deleteFile?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteFileArgs, 'id'>>;
   inviteMember?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   removeMember?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'userId'>>;
+  requestFileUpload?: Resolver<ResolversTypes['FileUpload'], ParentType, ContextType, RequireFields<MutationRequestFileUploadArgs, 'input'>>;
   restoreDocument?: Resolver<ResolversTypes['Document'], ParentType, ContextType, RequireFields<MutationRestoreDocumentArgs, 'id'>>;
   revokeInvitation?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'id'>>;
   signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
@@ -671,6 +776,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Document?: DocumentResolvers<ContextType>;
   DocumentConnection?: DocumentConnectionResolvers<ContextType>;
   DocumentEdge?: DocumentEdgeResolvers<ContextType>;
+  File?: FileResolvers<ContextType>;
+  FileUpload?: FileUploadResolvers<ContextType>;
+  FileUploadHeader?: FileUploadHeaderResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -65,7 +65,7 @@ const POLL_MS = 100;
 
 /** The tenant tables (those the tenant filter covers), parents before children (foreign keys). */
 export function moveTables(): string[] {
-  const order = ['membership', 'invitation', 'document', 'comment', 'activity_event'];
+  const order = ['membership', 'invitation', 'document', 'comment', 'file', 'activity_event'];
   const tables = tenantFilteredEntities.map((e) => e.meta.tableName);
   return [...tables].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
 }

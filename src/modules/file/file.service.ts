@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Document, StoredFile } from '../../db/entities/index.js';
+import { AppError, badInput, notFound } from '../../graphql/errors.js';
+import { line, parseId } from '../../graphql/input.js';
+import type { StorageConfig } from '../../config/storage.js';
+import { objectKey } from '../../storage/object-key.js';
+import type { StorageProvider } from '../../storage/index.js';
+import type { RequestScope } from '../../tenancy/request-scope.js';
+import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
+import { tenantStatement } from '../../tenancy/tenant-sql.js';
+import { appendActivity } from '../activity/activity.service.js';
+import { audited } from '../audited.js';
+
+/** What a file service needs beyond the request scope: the store, its limits, and the origin of `local` URLs. */
+export interface FileServices {
+  storage: StorageProvider;
+  limits: StorageConfig;
+  /** Scheme and host signed `local` URLs start with (GraphQLContext.publicOrigin). */
+  origin: string;
+}
+
+export interface FileUploadInput {
+  documentId: string;
+  filename: string;
+  contentType: string;
+  byteSize: number;
+  sha256: string;
+}
+
+const FILENAME = { min: 1, max: 255 };
+const SHA256 = /^[0-9a-f]{64}$/;
+const fileTarget = (id?: string) => ({ type: 'File', id });
+const expiry = (limits: StorageConfig) => new Date(Date.now() + limits.urlTtlSeconds * 1000);
+
+/**
+ * The name as shown, never as a path: path separators (`/`, `\`) become `_`, Unicode kept (NFC).
+ * It is only ever a column and a Content-Disposition value; keys are object-key.ts's.
+ */
+export function displayName(raw: string): string {
+  return line(raw.normalize('NFC').replace(/[/\\]/g, '_'), 'filename', FILENAME);
+}
+
+/** The input's checks that need no database: BAD_USER_INPUT naming the field. */
+function checkedInput(input: FileUploadInput, limits: StorageConfig) {
+  const documentId = parseId(input.documentId, 'documentId');
+  const filename = displayName(input.filename);
+  const contentType = input.contentType.trim().toLowerCase();
+  if (!limits.allowedContentTypes.has(contentType)) throw badInput(`contentType ${JSON.stringify(contentType.slice(0, 100))} is not allowed here; allowed: ${[...limits.allowedContentTypes].join(', ')}.`);
+  if (!Number.isSafeInteger(input.byteSize) || input.byteSize < 0 || input.byteSize > limits.maxFileBytes) {
+    throw badInput(`byteSize must be 0 to ${limits.maxFileBytes} bytes.`);
+  }
+  const sha256 = input.sha256.toLowerCase();
+  if (!SHA256.test(sha256)) throw badInput('sha256 must be 64 hexadecimal digits (the SHA-256 of the bytes).');
+  return { documentId, filename, contentType, byteSize: input.byteSize, sha256 };
+}
+
+// The organization's file bytes, pending uploads included (an issued URL may still be used).
+// Not locked: two uploads requested at the same instant may together pass the quota by at most
+// one file (STORAGE_MAX_FILE_BYTES).
+const bytesUsed = tenantStatement('file_bytes_used', `select coalesce(sum(f.byte_size), 0)::text as used from file f where f.organization_id = $1`);
+
+async function loadFile(em: TenantEntityManager, id: string): Promise<StoredFile> {
+  // Tenant filter and row-level security: another organization's file is not found, like an unknown id.
+  const file = await em.findOne(StoredFile, { id });
+  if (!file) throw notFound('File');
+  return file;
+}
+
+/**
+ * MEMBER or above. Records a pending file for one of the organization's documents and signs an
+ * upload URL for exactly its key, size, checksum and content type. QUOTA_EXCEEDED when the
+ * organization's files (pending included) would pass STORAGE_QUOTA_BYTES_PER_ORGANIZATION.
+ */
+export async function requestFileUpload(scope: RequestScope, services: FileServices, input: FileUploadInput) {
+  const checked = checkedInput(input, services.limits);
+  const action = { action: 'file.upload.request', target: { type: 'Document', id: checked.documentId }, requires: 'MEMBER', describe: 'Uploading files' } as const;
+  const file = await audited(scope, action, async (em) => {
+    const doc = await em.findOne(Document, { id: checked.documentId });
+    if (!doc) throw notFound('Document');
+    const used = Number((await scope.sql.rows<{ used: string }>(bytesUsed))[0]!.used);
+    if (used + checked.byteSize > services.limits.quotaBytesPerOrganization) {
+      throw new AppError('QUOTA_EXCEEDED', `The organization's files would take more than its quota of ${services.limits.quotaBytesPerOrganization} bytes (${used} used).`);
+    }
+    const id = randomUUID();
+    // organizationId, key and uploader come from the request, never from input.
+    return em.create(StoredFile, {
+      id, organizationId: scope.organizationId, documentId: doc.id, objectKey: objectKey(scope.organizationId, id),
+      filename: checked.filename, contentType: checked.contentType, byteSize: checked.byteSize, sha256: checked.sha256,
+      status: 'pending', createdById: scope.userId, completedAt: null,
+    });
+  });
+  const grant = { key: file.objectKey, byteSize: checked.byteSize, sha256: checked.sha256, contentType: checked.contentType, expiresAt: expiry(services.limits) };
+  const signed = await services.storage.signUpload(grant, services.origin);
+  return { uploadUrl: signed.url, uploadHeaders: Object.entries(signed.headers).map(([name, value]) => ({ name, value })), expiresAt: signed.expiresAt, file };
+}
+
+/**
+ * MEMBER or above. Makes a pending file visible once the stored bytes have the declared size and
+ * SHA-256. Otherwise (nothing stored, or other bytes) BAD_USER_INPUT, and the bytes and the row
+ * are removed: nothing of a failed upload stays visible or counts against the quota.
+ */
+export async function completeFileUpload(scope: RequestScope, services: FileServices, rawId: string): Promise<StoredFile> {
+  const id = parseId(rawId, 'fileId');
+  let failedKey: string | undefined;
+  const action = { action: 'file.upload.complete', target: fileTarget(id), requires: 'MEMBER', describe: 'Uploading files' } as const;
+  try {
+    return await audited(scope, action, async (em) => {
+      const file = await loadFile(em, id);
+      if (file.status === 'ready') return file;
+      const stored = await services.storage.stat(file.objectKey);
+      if (!stored || stored.byteSize !== Number(file.byteSize) || stored.sha256 !== file.sha256) {
+        failedKey = file.objectKey;
+        throw badInput(stored ? 'The uploaded bytes do not have the declared size and SHA-256; the file was discarded.' : 'Nothing was uploaded for this file; it was discarded.');
+      }
+      file.status = 'ready';
+      file.completedAt = new Date();
+      return file;
+    });
+  } catch (err) {
+    // After audited rolled its own work back and recorded the refusal: discard the upload.
+    if (failedKey) {
+      await services.storage.delete(failedKey);
+      await scope.em.transactional(async (em) => {
+        await em.nativeDelete(StoredFile, { id, status: 'pending' });
+      });
+    }
+    throw err;
+  }
+}
+
+/** MEMBER or above. Deletes the row (in the request's transaction), then the bytes. Returns the id. */
+export async function deleteFile(scope: RequestScope, services: FileServices, rawId: string): Promise<string> {
+  const id = parseId(rawId);
+  let key = '';
+  await audited(scope, { action: 'file.delete', target: fileTarget(id), requires: 'MEMBER', describe: 'Deleting files' }, async (em) => {
+    const file = await loadFile(em, id);
+    key = file.objectKey;
+    em.remove(file);
+    return id;
+  });
+  await services.storage.delete(key);
+  return id;
+}
+
+/** The document's completed files, oldest first (tenant filter and row-level security scope the read). */
+export async function listDocumentFiles(em: TenantEntityManager, documentId: string): Promise<StoredFile[]> {
+  return em.find(StoredFile, { documentId, status: 'ready' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+}
+
+/** A signed GET URL for a file read through the tenant's session; each one issued is audited (`file.download`). */
+export async function downloadUrl(scope: RequestScope, services: FileServices, file: StoredFile): Promise<string> {
+  const url = await services.storage.signDownload({ key: file.objectKey, filename: file.filename, contentType: file.contentType, expiresAt: expiry(services.limits) }, services.origin);
+  await appendActivity(scope, 'file.download', fileTarget(file.id));
+  return url;
+}
