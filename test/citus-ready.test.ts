@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/index.js';
-import { connectOrm, type Orm } from '../src/db/orm.js';
-import { SERVING_ROLE } from '../src/db/serving-role.js';
+import { describe, expect, it } from 'vitest';
+import type { Orm } from '../src/db/orm.js';
 import { tenantKeyProblems, type TenantTable } from '../src/db/tenant-key-check.js';
 import { tenantTableProblems } from '../src/db/tenant-table-check.js';
-import { createServer } from '../src/server.js';
 import { TenancyCheckError } from '../src/tenancy/startup-check.js';
-import { TEST_JWT_SECRET } from './support/app.js';
-import { createTestDatabase, withSql } from './support/database.js';
+import { withSql } from './support/database.js';
 import { ROOT } from './support/project-copy.js';
+import { checkedDatabase, startUp } from './support/startup-database.js';
 
 // The schema is ready for Citus (distributed by organization_id) and for row-filtered logical
 // replication: the catalog check passes on the migrated schema, each of its rules fires on a copy
@@ -20,17 +16,7 @@ import { ROOT } from './support/project-copy.js';
 // organization_id lets UPDATE and DELETE through on a tenant table, where it stops them on a
 // table whose replica identity lacks the column.
 
-const opened: Orm[] = [];
-afterAll(() => Promise.all(opened.map((orm) => orm.close())));
-
-/** A fresh migrated database, the owner's SQL on it, and the serving ORM the server would use. */
-async function database() {
-  const url = await createTestDatabase();
-  const serving = await connectOrm({ clientUrl: url, mode: 'multi_tenant', poolMax: 1, role: SERVING_ROLE });
-  opened.push(serving);
-  const owner = (sql: string) => withSql(url, (c) => c.query(sql));
-  return { url, serving, owner };
-}
+const database = checkedDatabase;
 
 /** The tenant tables as the start-up check finds them: entities with organizationId. */
 const tenantTables = (orm: Orm): TenantTable[] =>
@@ -121,13 +107,9 @@ describe('the schema is ready for Citus and row-filtered replication', () => {
 
   it('each rule broken refuses start-up, naming the table and the constraint; put back, the check passes', async () => {
     const { url, serving, owner } = await database();
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: url });
     for (const { rule, breakIt, restore, problems } of breakages) {
       await owner(breakIt);
-      const refused = await createServer({ config, orm: serving, logger: pino({ level: 'silent' }) }).then(
-        async (server) => (await server.close(), null),
-        (err: unknown) => err,
-      );
+      const refused = await startUp(url, serving);
       expect(refused, `${rule}: start-up refused`).toBeInstanceOf(TenancyCheckError);
       expect((refused as TenancyCheckError).problems, rule).toEqual(problems.map((p) => expect.stringMatching(p)));
       await owner(restore);

@@ -1,46 +1,24 @@
 import { EntitySchema, MikroORM } from '@mikro-orm/postgresql';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/index.js';
 import { entities } from '../src/db/entities/index.js';
 import { connectOrm, ormOptions, type Orm } from '../src/db/orm.js';
 import { SERVING_ROLE } from '../src/db/serving-role.js';
 import { tenantTableProblems } from '../src/db/tenant-table-check.js';
-import { createServer } from '../src/server.js';
-import { TenancyCheckError } from '../src/tenancy/startup-check.js';
-import { TEST_JWT_SECRET } from './support/app.js';
-import { createTestDatabase, withSql } from './support/database.js';
+import { createTestDatabase } from './support/database.js';
 import { ROOT } from './support/project-copy.js';
+import { checkedDatabase, startUp } from './support/startup-database.js';
 
 // The second wall (row-level security) at start-up: every piece a tenant-owned table needs is
 // taken away, one at a time and on every such table, in a real migrated database, and the server
 // must refuse to start naming the table; each piece is then put back and the check passes again.
 
+const database = checkedDatabase;
+/** ORMs this file opens itself (checkedDatabase closes its own). */
 const opened: Orm[] = [];
 afterAll(() => Promise.all(opened.map((orm) => orm.close())));
 
-/** A fresh migrated database, the owner's SQL on it, and the serving ORM the server would use. */
-async function database() {
-  const url = await createTestDatabase();
-  const serving = await connectOrm({ clientUrl: url, mode: 'multi_tenant', poolMax: 1, role: SERVING_ROLE });
-  opened.push(serving);
-  const owner = (sql: string) => withSql(url, (c) => c.query(sql));
-  return { url, serving, owner };
-}
-
-/** createServer's verdict on the database: null when it starts, else the TenancyCheckError. */
-async function startUp(url: string, serving: Orm): Promise<TenancyCheckError | null> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: url });
-  return createServer({ config, orm: serving, logger: pino({ level: 'silent' }) }).then(
-    async (server) => (await server.close(), null),
-    (err: unknown) => {
-      expect(err, 'refused with the tenancy check error').toBeInstanceOf(TenancyCheckError);
-      return err as TenancyCheckError;
-    },
-  );
-}
 
 const predicate = `organization_id = (select nullif(current_setting('app.organization_id', true), '')::uuid)`;
 
