@@ -234,7 +234,7 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
     expect(table.stdout).toMatch(/^gone: unreachable: ECONNREFUSED/m);
   });
 
-  it('refuses, in one sentence and with a non-zero exit, what it cannot do', async () => {
+  it('refuses, in one sentence and with a non-zero exit, what it cannot do', { timeout: 90_000 }, async () => {
     const closedPort = await freePort();
     const [unknownOwner, unknownPlacement, unreachable, notEmbedded, noOwner, unknownCommand, unknownOption, help, badEmail, twice, noCommand, onlyJson] = await Promise.all([
       tenant(['create', 'Nobody Inc', '--owner', 'nobody@example.test', '--placement', 'alpha'], env),

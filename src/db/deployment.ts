@@ -82,9 +82,7 @@ export async function servePlacements(shared: Orm, { config, logger, sharedUrl, 
     throw new ConfigError([`DEFAULT_PLACEMENT=${config.placements.defaultPlacement} names no placement: use shared or one of PLACEMENT_<NAME>_URL${embedded ? ' (or create it: npm run tenant -- placements create <name>)' : ''}.`]);
   }
   // Migrated and checked at start; a placement that fails is logged by the pools and retried on use.
-  await Promise.all(
-    pools.names().filter((name) => name !== SHARED_PLACEMENT).map((name) => pools.acquire(name).then(({ release }) => release(), () => undefined)),
-  );
+  await pools.openAll();
   const router = new TenantRouter(new PlacementDirectory(shared, config.placements.cacheTtlMs), pools);
   return { shared, router, close: async () => (await pools.close(), await shared.close()) };
 }

@@ -47,6 +47,11 @@ export interface OrmSettings {
   contextName?: string;
   /** Strip names from fixed statements (DB_POOL_MODE=transaction; src/db/connection-setup.ts). */
   unnamedStatements?: boolean;
+  /**
+   * The connections' application_name (pg_stat_activity shows it; PostgreSQL keeps 63 bytes):
+   * `tenantql` unless given, so an operator can tell the pools apart.
+   */
+  applicationName?: string;
 }
 
 /**
@@ -54,7 +59,7 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = 'tenantql' }: OrmSettings): Options {
   const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
@@ -74,6 +79,8 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
     // Validate every query's where: `{ organizationId: undefined }` must never become IS NULL.
     ignoreUndefinedInQuery: false,
     forceUtcTimezone: true,
+    // Merged into knex's connection options, which `pg` sends at connection start.
+    driverOptions: { connection: { application_name: applicationName } },
     pool: {
       min: 0,
       max: poolMax,

@@ -135,7 +135,7 @@ export class PlacementPools {
       // Its own context name, so that work on it inside a shared-database transaction (sign-up
       // provisioning a dedicated placement) never joins that transaction, nor the reverse.
       const login = servingConnection(this.options.database, url, { placement: true });
-      serving = await connectOrm({ ...login, mode, poolMax, contextName: `placement:${name}` });
+      serving = await connectOrm({ ...login, mode, poolMax, contextName: `placement:${name}`, applicationName: `tenantql placement:${name}` });
       const checked = await servingProblems(serving, name, { strictRole });
       checked.problems.push(...(await sessionPoolingProblems(serving, this.options.database.poolMode)).map((p) => `placement ${name}: ${p}`));
       if (checked.warnings.length > 0) logger.warn({ placement: name, problems: checked.warnings }, 'row-level security is NOT enforced for requests');
@@ -159,10 +159,12 @@ export class PlacementPools {
   /** Closes the least recently used idle dedicated pool when one more would pass the connection cap. */
   private async makeRoom(name: string): Promise<void> {
     const { poolMax, totalPoolMax } = this.options;
-    const open = [...this.dedicated.entries()].filter(([other, e]) => other !== name && e.orm);
+    // Pools still opening count as open: placements asked for at the same moment must not each
+    // find room for themselves (found by test/placement-pools.test.ts: start-up opened them all).
+    const open = [...this.dedicated.entries()].filter(([other, e]) => other !== name && (e.orm || e.opening));
     // The shared pool counts too: (open dedicated + the new one + shared) pools of poolMax each.
     if ((open.length + 2) * poolMax <= totalPoolMax) return;
-    const idle = open.filter(([, e]) => e.inFlight === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
+    const idle = open.filter(([, e]) => e.orm && !e.opening && e.inFlight === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
     if (!idle) throw new PlacementUnavailableError(name, `every pool is busy and DB_POOL_TOTAL_MAX (${totalPoolMax}) leaves no room for another`);
     await this.closePool(idle[0], idle[1]);
   }
@@ -194,6 +196,23 @@ export class PlacementPools {
         return probe(name, urls[name]!);
       }),
     );
+  }
+
+  /**
+   * Opens (migrates and checks) every dedicated placement once, as many at a time as
+   * DB_POOL_TOTAL_MAX leaves room for, so that a wrong placement is named at start; failures are
+   * logged and retried on use. Pools past the cap are closed again as later ones open (least
+   * recently used first).
+   */
+  async openAll(): Promise<void> {
+    const pending = this.names().filter((name) => name !== SHARED_PLACEMENT);
+    const room = Math.max(1, Math.floor(this.options.totalPoolMax / this.options.poolMax) - 1);
+    const worker = async () => {
+      for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+        await this.acquire(name).then(({ release }) => release(), () => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(room, pending.length) }, worker));
   }
 
   /** Closes every dedicated pool (the shared one belongs to the caller). */
