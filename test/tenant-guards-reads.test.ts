@@ -273,3 +273,16 @@ describe('section 1: missing params', () => {
     }
   });
 });
+
+describe('section 1: partial loading', () => {
+  it("fields and exclude give the organization's rows (the owner column is kept for the scope check), still nothing of B", async () => {
+    const aDocId = a.documents[0]!.id;
+    expect(ids(await tenantEm().find(Document, {}, { fields: ['id', 'title'] }))).toEqual(ids(a.documents));
+    expect(ids(await tenantEm().find(Document, {}, { exclude: ['organizationId', 'body'] as never }))).toEqual(ids(a.documents));
+    expect((await tenantEm().findOne(Document, aDocId, { fields: ['title'] }))?.title).toBe(a.documents[0]!.title);
+    expect(await tenantEm().findOne(Document, bDocId, { fields: ['id', 'title'] })).toBeNull();
+    expect(await tenantEm().find(Document, { id: bDocId }, { fields: ['id'] })).toEqual([]);
+    const [page, total] = await tenantEm().findAndCount(Document, {}, { fields: ['id'] });
+    expect([ids(page), total]).toEqual([ids(a.documents), a.documents.length]);
+  });
+});

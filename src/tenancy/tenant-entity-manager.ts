@@ -136,12 +136,27 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     return super.applyFilters(entityName, where, options, type, findOptions);
   }
 
+  /**
+   * Partial loading (`fields`, `exclude`) keeps the column that `owns` checks: without it every
+   * row of a guarded entity would read as another scope's and be dropped (a list of
+   * `fields: ['id', 'title']` came back empty).
+   */
+  private withOwnerField<O extends { fields?: readonly unknown[]; exclude?: readonly unknown[] }>(entityName: unknown, options: O | undefined): O | undefined {
+    if (!options || (!options.fields && !options.exclude) || !this.guarded(entityName)) return options;
+    const owner = this.scope?.kind === 'user' ? 'userId' : 'organizationId';
+    return {
+      ...options,
+      ...(options.fields && !options.fields.includes(owner) ? { fields: [...options.fields, owner] } : {}),
+      ...(options.exclude?.includes(owner) ? { exclude: options.exclude.filter((f) => f !== owner) } : {}),
+    };
+  }
+
   override async findOne<E extends object, H extends string = never, F extends string = '*', X extends string = never>(
     entityName: EntityName<E>,
     where: FilterQuery<NoInfer<E>>,
     options?: FindOneOptions<E, H, F, X>,
   ): Promise<Loaded<E, H, F, X> | null> {
-    return this.visible(entityName, await super.findOne(entityName, where, options));
+    return this.visible(entityName, await super.findOne(entityName, where, this.withOwnerField(entityName, options)));
   }
 
   override async find<E extends object, H extends string = never, F extends string = '*', X extends string = never>(
@@ -149,7 +164,7 @@ export class TenantEntityManager extends (EntityManager as typeof SqlEntityManag
     where: FilterQuery<NoInfer<E>>,
     options?: FindOptions<E, H, F, X>,
   ): Promise<Loaded<E, H, F, X>[]> {
-    const rows = await super.find(entityName, where, options);
+    const rows = await super.find(entityName, where, this.withOwnerField(entityName, options));
     return this.guarded(entityName) ? rows.filter((r) => this.owns(r as AnyEntity)) : rows;
   }
 
