@@ -106,3 +106,26 @@ describe('PLACEMENT_POOL_IDLE_MS', () => {
     }
   });
 });
+
+describe("a placement's connection dropped by the server", () => {
+  it("is logged through the app's logger with the pool's name (not knex's console line) when the pool next hands it out, and that request is served", async () => {
+    const lines: { level: number; msg: string; pool?: string }[] = [];
+    const app = await startApp({ LOG_LEVEL: 'warn' }, undefined, {
+      placements: ['acme'],
+      logStream: { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string; pool?: string }) },
+    });
+    try {
+      const org = await createOrg(app, { placement: 'acme', documents: 1 });
+      expect((await list(app, org)).data?.documents.edges).toHaveLength(1);
+      await withSql(app.placementUrls.acme!, (c) => c.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tenantql placement:acme'"));
+      await connectionsSettle(app, 'acme', (n) => n === 0);
+      // knex notices the dead connection when the pool hands it out again, drops it and logs.
+      expect((await list(app, org)).data?.documents.edges).toHaveLength(1);
+      const logged = lines.filter((l) => /Connection Error/.test(l.msg));
+      expect(logged.length, JSON.stringify(lines)).toBeGreaterThan(0);
+      for (const line of logged) expect(line).toMatchObject({ level: 40, pool: 'tenantql placement:acme' });
+    } finally {
+      await app.close();
+    }
+  });
+});

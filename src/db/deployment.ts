@@ -47,7 +47,7 @@ export async function openDeployment({ config, logger, sharedUrl, embedded }: De
     await owner.close();
   }
   // Requests run as the row-level-security role: its own login, or SET ROLE (serving-connection.ts).
-  const shared = await connectOrm({ ...servingConnection(config.database, sharedUrl), mode: config.mode, poolMax: config.database.poolMax });
+  const shared = await connectOrm({ ...servingConnection(config.database, sharedUrl), mode: config.mode, poolMax: config.database.poolMax, logger });
   try {
     return await servePlacements(shared, { config, logger, sharedUrl, embedded });
   } catch (err) {

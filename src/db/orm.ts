@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import { SeedManager } from '@mikro-orm/seeder';
+import type { Logger } from 'pino';
 import type { DeploymentMode } from '../config/index.js';
 import { TenantEntityManager } from '../tenancy/tenant-entity-manager.js';
 import { TenantFlushGuard } from '../tenancy/tenant-flush-guard.js';
@@ -52,6 +53,11 @@ export interface OrmSettings {
    * `tenantql` unless given, so an operator can tell the pools apart.
    */
   applicationName?: string;
+  /**
+   * Where knex's own warnings go (a connection dropped by the server, say): knex prints them on
+   * the console unless given a `log` (knex docs, "log" option). The server passes its pino logger.
+   */
+  logger?: Pick<Logger, 'warn' | 'error' | 'debug'>;
 }
 
 /**
@@ -59,7 +65,7 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = 'tenantql' }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = 'tenantql', logger }: OrmSettings): Options {
   const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
@@ -80,7 +86,10 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
     ignoreUndefinedInQuery: false,
     forceUtcTimezone: true,
     // Merged into knex's connection options, which `pg` sends at connection start.
-    driverOptions: { connection: { application_name: applicationName } },
+    driverOptions: {
+      connection: { application_name: applicationName },
+      ...(logger ? { log: knexLog(logger, applicationName) } : {}),
+    },
     pool: {
       min: 0,
       max: poolMax,
@@ -104,6 +113,16 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
     seeder: { path: SEEDERS_DIR, pathTs: SEEDERS_DIR, glob: `*${MODULE_EXTENSION}`, defaultSeeder: 'DemoDataSeeder', emit: 'ts' },
     debug,
   });
+}
+
+/** knex's `log` option, writing to `logger` with the pool's name (knex calls each with one message string). */
+function knexLog(logger: NonNullable<OrmSettings['logger']>, pool: string) {
+  return {
+    warn: (message: string) => logger.warn({ pool }, String(message)),
+    error: (message: string) => logger.error({ pool }, String(message)),
+    deprecate: (method: string, alternative: string) => logger.warn({ pool }, `knex: ${method} is deprecated, use ${alternative}`),
+    debug: (message: unknown) => logger.debug({ pool, message }, 'knex'),
+  };
 }
 
 export type Orm = MikroORM;

@@ -84,7 +84,7 @@ export async function startApp(
   // The shared placement is prepared above (with the owner ORM the tests keep); dedicated ones by servePlacements.
   await claimPlacementIdentity(orm, SHARED_PLACEMENT);
   // Connected as main.ts connects it: its own login (DATABASE_SERVING_URL) or the owner's plus SET ROLE.
-  const serving = await connectOrm({ ...servingConnection(config.database, config.database.url!), mode: config.mode, poolMax: config.database.poolMax });
+  const serving = await connectOrm({ ...servingConnection(config.database, config.database.url!), mode: config.mode, poolMax: config.database.poolMax, logger });
   const deployment = await servePlacements(serving, { config, logger, embedded: false });
   const server = await createServer({ config, orm: serving, router: deployment.router, logger, metrics: opts.metrics });
   const placementOwners: Record<string, Orm> = {};

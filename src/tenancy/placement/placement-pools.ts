@@ -135,7 +135,7 @@ export class PlacementPools {
       // Its own context name, so that work on it inside a shared-database transaction (sign-up
       // provisioning a dedicated placement) never joins that transaction, nor the reverse.
       const login = servingConnection(this.options.database, url, { placement: true });
-      serving = await connectOrm({ ...login, mode, poolMax, contextName: `placement:${name}`, applicationName: `tenantql placement:${name}` });
+      serving = await connectOrm({ ...login, mode, poolMax, contextName: `placement:${name}`, applicationName: `tenantql placement:${name}`, logger });
       const checked = await servingProblems(serving, name, { strictRole });
       checked.problems.push(...(await sessionPoolingProblems(serving, this.options.database.poolMode)).map((p) => `placement ${name}: ${p}`));
       if (checked.warnings.length > 0) logger.warn({ placement: name, problems: checked.warnings }, 'row-level security is NOT enforced for requests');
