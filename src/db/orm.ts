@@ -50,7 +50,8 @@ export interface OrmSettings {
   unnamedStatements?: boolean;
   /**
    * The connections' application_name (pg_stat_activity shows it; PostgreSQL keeps 63 bytes):
-   * `tenantql` unless given, so an operator can tell the pools apart.
+   * unless given, PGAPPNAME (libpq's and pg's variable) or `tenantql`, so an operator can tell the
+   * pools apart.
    */
   applicationName?: string;
   /**
@@ -65,7 +66,7 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = 'tenantql', logger }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = process.env.PGAPPNAME || 'tenantql', logger }: OrmSettings): Options {
   const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
