@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
 import { connectOrm } from '../src/db/orm.js';
-import { freePort, ROOT } from './processes.js';
+import { cpuMs, freePort, ROOT } from './processes.js';
 
 // The benchmark database: embedded PostgreSQL (or BENCH_DATABASE_URL), the API's migrations,
 // emptying it between datasets, and pg_stat_statements.
@@ -107,6 +107,40 @@ export async function statementCount(stats: pg.Client | null, databases?: string
     [databases ?? null],
   );
   return Number(rows[0]!.n);
+}
+
+/**
+ * CPU ms used so far by each server backend connected to `databases` (default: the benchmark
+ * database), keyed by pid: pg_stat_activity's backends, /proc/<pid>/stat's utime + stime. The
+ * asking connection is left out. Null when there are no statistics or the server is not on this
+ * machine (its processes cannot be read).
+ */
+export async function backendCpuMs(stats: pg.Client | null, databases?: string[]): Promise<Map<number, number> | null> {
+  if (!stats) return null;
+  const { rows } = await stats.query<{ pid: number }>(
+    `select pid from pg_stat_activity
+      where datname = any(coalesce($1::text[], array[current_database()::text])) and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+    [databases ?? null],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    const ms = cpuMs(pid);
+    if (ms === null) continue; // ended since, or not ours to read
+    cpu.set(pid, ms);
+  }
+  return rows.length > 0 && cpu.size === 0 ? null : cpu;
+}
+
+/**
+ * CPU ms the backends spent between two `backendCpuMs` readings: those present at the end, less
+ * what they had at the start (0 for backends opened in between). A backend that closed during
+ * the run is missed; the candidates' pools keep theirs open through a timed run.
+ */
+export function backendCpuSpent(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }
 
 export const serverVersion = (url: string) =>

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type pg from 'pg';
-import { statementCount } from './database.js';
+import { backendCpuMs, backendCpuSpent, statementCount } from './database.js';
 import { closedLoop, fixedRate, type LoadOutcome } from './load.js';
 import { assertAlive, cpuMs, ROOT, rssMb, type Candidate } from './processes.js';
 import type { PreparedRequest, QueryName } from './queries.js';
@@ -41,7 +41,10 @@ export interface RunResult extends LoadOutcome {
   rps: number;
   statements: number | null;
   statementsPerRequest: number | null;
+  /** The candidate's process (all threads), ms. */
   cpuMsPerRequest: number | null;
+  /** The PostgreSQL backends connected to its databases (bench/database.ts backendCpuMs), ms: work moved into the database is counted. */
+  dbCpuMsPerRequest: number | null;
   rssMbAfter: number | null;
   valid: boolean;
 }
@@ -53,9 +56,11 @@ export async function measure(round: number, c: Candidate, q: QueryName, pool: P
   assertAlive(c);
   await closedLoop(c.url, pool, s.connections, s.warmupSeconds); // warm-up, discarded
   if (stats) await stats.query('select pg_stat_statements_reset()');
+  const dbCpuBefore = await backendCpuMs(stats, c.databases);
   const cpuBefore = cpuMs(c.process.pid);
   const o = await closedLoop(c.url, pool, s.connections, s.durationSeconds);
   const cpuAfter = cpuMs(c.process.pid);
+  const dbCpu = backendCpuSpent(dbCpuBefore, await backendCpuMs(stats, c.databases));
   const statements = await statementCount(stats, c.databases);
   assertAlive(c);
   const { requests } = o;
@@ -68,6 +73,7 @@ export async function measure(round: number, c: Candidate, q: QueryName, pool: P
     statements,
     statementsPerRequest: statements === null || requests === 0 ? null : statements / requests,
     cpuMsPerRequest: cpuBefore === null || cpuAfter === null || requests === 0 ? null : (cpuAfter - cpuBefore) / requests,
+    dbCpuMsPerRequest: dbCpu === null || requests === 0 ? null : dbCpu / requests,
     rssMbAfter: rssMb(c.process.pid),
     valid: bad(o) === 0 && requests > 0,
   };
@@ -177,6 +183,7 @@ export interface SummaryRow {
   fixedSustained: boolean | null;
   statementsPerRequest: number | null;
   cpuMsPerRequest: number | null;
+  dbCpuMsPerRequest: number | null;
   /** Highest RSS sampled right after this query's timed runs, MB. */
   maxRssMb: number | null;
   ratioToCeiling: number | null;
@@ -199,6 +206,7 @@ export function summarise(runs: RunResult[], fixed: FixedRateRun[], candidates: 
       const rps = median(rs.map((r) => r.rps));
       const spr = rs.map((r) => r.statementsPerRequest).filter((v): v is number => v !== null);
       const cpu = rs.map((r) => r.cpuMsPerRequest).filter((v): v is number => v !== null);
+      const dbCpu = rs.map((r) => r.dbCpuMsPerRequest).filter((v): v is number => v !== null);
       const rss = rs.map((r) => r.rssMbAfter).filter((v): v is number => v !== null);
       rows.push({
         candidate: c,
@@ -215,6 +223,7 @@ export function summarise(runs: RunResult[], fixed: FixedRateRun[], candidates: 
         fixedSustained: fr.length ? fr.every((r) => r.sustained) : null,
         statementsPerRequest: spr.length ? median(spr) : null,
         cpuMsPerRequest: cpu.length ? median(cpu) : null,
+        dbCpuMsPerRequest: dbCpu.length ? median(dbCpu) : null,
         maxRssMb: rss.length ? Math.max(...rss) : null,
         ratioToCeiling: ceilingRps ? rps / ceilingRps : null,
         ratioToPeer: peerRps && c !== 'postgraphile' && c !== 'ceiling' ? rps / peerRps : null,

@@ -12,16 +12,20 @@ const pct = (n: number | null | undefined) => (n === null || n === undefined ? '
 /** A value against its target: `1.03 (met)` or `**1.25 (missed)**`. */
 const target = (text: string, met: boolean | null) => (met === null ? text : met ? `${text} (met)` : `**${text} (missed)**`);
 
+/** `process + database = total` CPU ms per request; the total is n/a when either part is. */
+const cpuSplit = (r: Pick<SummaryRow, 'cpuMsPerRequest' | 'dbCpuMsPerRequest'>) =>
+  `${fmt(r.cpuMsPerRequest, 2)} + ${fmt(r.dbCpuMsPerRequest, 2)} = ${r.cpuMsPerRequest === null || r.dbCpuMsPerRequest === null ? 'n/a' : fmt(r.cpuMsPerRequest + r.dbCpuMsPerRequest, 2)}`;
+
 /** The main table: closed-loop throughput and latency, latency at a fixed rate, the costs per request, the ratios. */
 export function markdownTable(rows: SummaryRow[], labels: Record<string, string>, queryLabels: Record<string, string>): string {
   const lines = [
-    '| candidate | query | closed loop: requests/s (median, min-max) | closed loop: p50 / p99 ms | fixed rate: requests/s | at the fixed rate: p50 / p99 ms | SQL statements / request | server CPU ms / request | RSS MB after run (max) | ratio to ceiling | ratio to peer | valid |',
+    '| candidate | query | closed loop: requests/s (median, min-max) | closed loop: p50 / p99 ms | fixed rate: requests/s | at the fixed rate: p50 / p99 ms | SQL statements / request | CPU ms / request: server process + its PostgreSQL backends = total | RSS MB after run (max) | ratio to ceiling | ratio to peer | valid |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const fixed = r.fixedRate === null ? 'not run' : `${fmt(r.fixedRate)}${r.fixedSustained === false ? ' (**not sustained**)' : ''}`;
     lines.push(
-      `| ${labels[r.candidate] ?? r.candidate} | ${queryLabels[r.query] ?? r.query} | ${fmt(r.rps)} (${fmt(r.rpsMin)}-${fmt(r.rpsMax)}) | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${fixed} | ${r.fixedRate === null ? 'n/a' : `${ms(r.fixedP50)} / ${ms(r.fixedP99)}`} | ${fmt(r.statementsPerRequest, 2)} | ${fmt(r.cpuMsPerRequest, 2)} | ${fmt(r.maxRssMb)} | ${r.ratioToCeiling === null ? 'n/a' : r.ratioToCeiling.toFixed(2)} | ${r.ratioToPeer === null ? '' : r.ratioToPeer.toFixed(2)} | ${r.valid ? 'yes' : '**NO**'} |`,
+      `| ${labels[r.candidate] ?? r.candidate} | ${queryLabels[r.query] ?? r.query} | ${fmt(r.rps)} (${fmt(r.rpsMin)}-${fmt(r.rpsMax)}) | ${fmt(r.p50, 1)} / ${fmt(r.p99, 1)} | ${fixed} | ${r.fixedRate === null ? 'n/a' : `${ms(r.fixedP50)} / ${ms(r.fixedP99)}`} | ${fmt(r.statementsPerRequest, 2)} | ${cpuSplit(r)} | ${fmt(r.maxRssMb)} | ${r.ratioToCeiling === null ? 'n/a' : r.ratioToCeiling.toFixed(2)} | ${r.ratioToPeer === null ? '' : r.ratioToPeer.toFixed(2)} | ${r.valid ? 'yes' : '**NO**'} |`,
     );
   }
   return lines.join('\n');

@@ -274,7 +274,7 @@ async function main(): Promise<number> {
           runs.push(r);
           log(
             `round ${round} ${q.padEnd(6)} ${c.name.padEnd(8)} ${r.rps.toFixed(0).padStart(6)} req/s p50 ${r.p50} ms p99 ${r.p99} ms` +
-              ` sql/req ${r.statementsPerRequest?.toFixed(2) ?? 'n/a'} cpu/req ${r.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms rss ${r.rssMbAfter?.toFixed(0) ?? 'n/a'} MB${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
+              ` sql/req ${r.statementsPerRequest?.toFixed(2) ?? 'n/a'} cpu/req ${r.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} + db ${r.dbCpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms rss ${r.rssMbAfter?.toFixed(0) ?? 'n/a'} MB${r.valid ? '' : ` INVALID (${r.sampleBadBody})`}`,
           );
         }
         if (q === 'create') await syncHybrid(`round ${round} createDocument`);
