@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument } from '../src/client/generated/graphql.js';
 import { signToken } from '../src/storage/local/signed-token.js';
 import { startApp, type TestApp } from './support/app.js';
-import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { activityOf } from './support/documents-helpers.js';
-import { putBytes, requestUpload, sha256Hex, uploadFile } from './support/files-helpers.js';
+import { documentFiles, fileRowsOf, putBytes, requestUpload, sha256Hex, uploadFile } from './support/files-helpers.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
 
 // Document files on the `local` provider, over real HTTP and a real PostgreSQL: the upload flow,
@@ -32,8 +31,8 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const filesOf = async (org: TestOrg, documentId: string) => (await gqlOk(app, DocumentFilesDocument, { id: documentId }, { token: org.owner.token })).document!.files;
-const fileRows = (orgId: string) => withSql(app.databaseUrl, async (c) => (await c.query('select * from file where organization_id = $1', [orgId])).rows);
+const filesOf = (org: TestOrg, documentId: string) => documentFiles(app, org.owner.token, documentId);
+const fileRows = (orgId: string) => fileRowsOf(app, orgId);
 const objectOnDisk = (key: string) => existsSync(join(app.config.storage.localDir, ...key.split('/')));
 const secret = () => app.config.storage.signingSecret;
 

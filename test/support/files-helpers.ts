@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { CompleteFileUploadDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import { CompleteFileUploadDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
 import type { TestApp } from './app.js';
+import { withSql } from './database.js';
 import { gqlOk } from './graphql.js';
 
 export const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -12,17 +13,26 @@ export async function requestUpload(app: TestApp, token: string, documentId: str
   return requestFileUpload;
 }
 
-/** PUTs `body` to a signed URL with its headers, as curl would. */
+/** PUTs `body` to a signed URL with its headers, as curl would. `body`: the answer's JSON, or its text (a store's XML, say). */
 export async function putBytes(url: string, headers: { name: string; value: string }[], body: string | Uint8Array) {
   const res = await fetch(url, { method: 'PUT', headers: Object.fromEntries(headers.map((h) => [h.name, h.value])), body });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+  const json = res.headers.get('content-type')?.startsWith('application/json');
+  return { status: res.status, body: (json ? await res.json() : { text: await res.text() }) as { error?: { code: string }; text?: string } };
 }
 
 /** The whole flow: request, PUT, complete. Returns the file id. */
 export async function uploadFile(app: TestApp, token: string, documentId: string, bytes: string, filename = 'notes.txt'): Promise<string> {
   const upload = await requestUpload(app, token, documentId, bytes, { filename });
   const put = await putBytes(upload.uploadUrl, upload.uploadHeaders, bytes);
-  if (put.status !== 200) throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
+  if (put.status < 200 || put.status > 299) throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
   await gqlOk(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token });
   return upload.file.id;
 }
+
+/** `Document.files` of `documentId` as `token` sees them. */
+export const documentFiles = async (app: TestApp, token: string, documentId: string) =>
+  (await gqlOk(app, DocumentFilesDocument, { id: documentId }, { token })).document!.files;
+
+/** The organization's `file` rows as stored (owner connection: no row-level security), pending ones included. */
+export const fileRowsOf = (app: TestApp, organizationId: string) =>
+  withSql(app.databaseUrl, async (c) => (await c.query('select * from file where organization_id = $1', [organizationId])).rows);
