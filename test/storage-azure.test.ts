@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../src/client/generated/graphql.js';
+import { loadConfig } from '../src/config/index.js';
 import { AZURITE_ACCOUNT } from '../src/config/storage-azure.js';
 import { azureProvider, checkAzureContainer } from '../src/storage/azure/azure-provider.js';
+import { createStorage } from '../src/storage/index.js';
 import { startApp, type TestApp } from './support/app.js';
 import { startAzurite, type Azurite } from './support/azurite.js';
 import { configProblems } from './support/config-problems.js';
@@ -71,6 +74,14 @@ describe('upload flow through the API', () => {
     expect((await gqlOk(app, DeleteFileDocument, { id: upload.file.id }, { token: a.owner.token })).deleteFile).toBe(upload.file.id);
     expect(await blobOf(key).exists()).toBe(false);
     expect((await fetch(listed!.downloadUrl)).status).toBe(404);
+  });
+
+  it('an empty file goes through the same flow', async () => {
+    const id = await uploadFile(app, a.owner.token, a.documents[1]!.id, '', 'empty.txt');
+    const listed = (await documentFiles(app, a.owner.token, a.documents[1]!.id)).find((f) => f.id === id)!;
+    expect(listed.byteSize).toBe(0);
+    const get = await fetch(listed.downloadUrl);
+    expect([get.status, await get.text()]).toEqual([200, '']);
   });
 
   it('the served Content-Type is the declared one, whatever the PUT claimed', async () => {
@@ -173,6 +184,7 @@ describe('isolation', () => {
     expect((await putBytes(atB, upload.uploadHeaders, 'x')).status).toBe(403);
     const [listed] = await documentFiles(app, b.owner.token, b.documents[0]!.id);
     expect(await (await fetch(listed!.downloadUrl)).text()).toBe('b only');
+    expect(await blobOf(`${b.id}/${bFile}`).exists()).toBe(true);
   });
 });
 
@@ -206,7 +218,9 @@ describe('start-up refusals', () => {
     await expect(checkAzureContainer(config({ accountKey: wrongKey }))).rejects.toThrow(/refused the account key/);
     await azurite.service.getContainerClient('public-files').create({ access: 'blob' });
     await expect(checkAzureContainer(config({ container: 'public-files' }))).rejects.toThrow(/allows anonymous reads \(public access "blob"\)/);
-    await expect(startApp({ ...azurite.env('no-such-container') })).rejects.toThrow(/does not exist: create it/);
+    // What createServer awaits before it listens (server.ts), with the configuration parsed from the environment.
+    const env = { JWT_SECRET: 'j'.repeat(40), ...azurite.env('no-such-container') };
+    await expect(createStorage(loadConfig(env).storage, Fastify())).rejects.toThrow(/does not exist: create it/);
     await expect(checkAzureContainer(config({}))).resolves.toBeUndefined();
   });
 
@@ -233,8 +247,7 @@ describe('start-up refusals', () => {
     ]);
   });
 
-  it('configuration: a connection string or a name and key; the endpoint defaults to the public cloud', async () => {
-    const { loadConfig } = await import('../src/config/index.js');
+  it('configuration: a connection string or a name and key; the endpoint defaults to the public cloud', () => {
     const key = AZURITE_ACCOUNT.accountKey;
     const azure = (env: Record<string, string>) => loadConfig({ STORAGE_PROVIDER: 'azure', STORAGE_AZURE_CONTAINER: 'files', ...env }).storage.azure;
     expect(azure({ STORAGE_AZURE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${key};EndpointSuffix=core.chinacloudapi.cn` })).toEqual({
