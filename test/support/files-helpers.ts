@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { expect } from 'vitest';
 import { CompleteFileUploadDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import type { StorageProvider } from '../../src/storage/index.js';
 import type { TestApp } from './app.js';
 import { withSql } from './database.js';
 import { gqlOk } from './graphql.js';
@@ -36,3 +39,24 @@ export const documentFiles = async (app: TestApp, token: string, documentId: str
 /** The organization's `file` rows as stored (owner connection: no row-level security), pending ones included. */
 export const fileRowsOf = (app: TestApp, organizationId: string) =>
   withSql(app.databaseUrl, async (c) => (await c.query('select * from file where organization_id = $1', [organizationId])).rows);
+
+/**
+ * A provider's read and write on `key` (which must hold nothing): write stores exactly byteSize
+ * bytes and replaces what is there; a body of another size fails and changes nothing; read
+ * streams the bytes back, null when there is none; stat agrees; delete removes, twice without error.
+ */
+export async function expectReadWrite(provider: StorageProvider, key: string): Promise<void> {
+  const text = async (s: Readable | null) => (s ? Buffer.concat(await s.toArray()).toString() : null);
+  const write = (body: string, byteSize = 8) => provider.write(key, Readable.from([Buffer.from(body)]), { byteSize, contentType: 'text/plain' });
+  expect(await provider.read(key)).toBeNull();
+  await write('imported');
+  expect(await text(await provider.read(key))).toBe('imported');
+  await write('replaced');
+  await expect(write('too long!')).rejects.toThrow('expected exactly 8 bytes');
+  await expect(write('short')).rejects.toThrow('expected exactly 8 bytes');
+  expect(await text(await provider.read(key))).toBe('replaced');
+  expect(await provider.stat(key)).toEqual({ byteSize: 8, sha256: sha256Hex('replaced') });
+  await provider.delete(key);
+  expect(await provider.read(key)).toBeNull();
+  await provider.delete(key);
+}
