@@ -18,7 +18,8 @@ import { freeze, isNotFound, unfreeze } from './blob-lease.js';
 // STORAGE_PROVIDER=azure: Azure Blob Storage (or Azurite) with blob-scoped service SAS URLs,
 // signed here with the account key (no call to Azure to sign). A SAS names one blob, its
 // permissions and expiry, and is an HMAC-SHA256 over all of them with the key, so Azure refuses
-// an edited one (AuthenticationFailed, 403).
+// an edited one with 403 (Azure says AuthenticationFailed, Azurite AuthorizationFailure). No
+// start time (`st`) is set: the URL works at once, whatever the clock skew to Azure.
 //
 // What a SAS cannot bind: the size, checksum or Content-Type of a PUT. So completion hashes what
 // was stored (stat), and the download SAS overrides Content-Type (rsct) and Content-Disposition
