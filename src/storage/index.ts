@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { StorageConfig } from '../config/storage.js';
-import { azureProvider, checkAzureContainer } from './azure/azure-provider.js';
 import { localProvider } from './local/local-provider.js';
 import { registerLocalStorageRoutes } from './local/local-routes.js';
 import type { StorageProvider } from './storage-provider.js';
@@ -14,9 +13,12 @@ export type { StorageProvider } from './storage-provider.js';
  */
 export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
   switch (config.provider) {
-    case 'azure':
+    case 'azure': {
+      // Imported only when chosen: loading the Azure SDK takes seconds, which every other start would pay.
+      const { azureProvider, checkAzureContainer } = await import('./azure/azure-provider.js');
       await checkAzureContainer(config.azure!);
       return azureProvider(config.azure!, config.maxFileBytes);
+    }
     default:
       await registerLocalStorageRoutes(app, config.localDir, config.signingSecret);
       return localProvider(config.localDir, config.signingSecret);
