@@ -4,12 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument } from '../src/client/generated/graphql.js';
+import { localProvider } from '../src/storage/local/local-provider.js';
 import { signToken } from '../src/storage/local/signed-token.js';
 import { startApp, type TestApp } from './support/app.js';
-import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
 import { activityOf } from './support/documents-helpers.js';
-import { putBytes, requestUpload, sha256Hex, uploadFile } from './support/files-helpers.js';
+import { documentFiles, expectReadWrite, fileRowsOf, putBytes, requestUpload, sha256Hex, uploadFile } from './support/files-helpers.js';
 import { codes, gql, gqlOk } from './support/graphql.js';
 
 // Document files on the `local` provider, over real HTTP and a real PostgreSQL: the upload flow,
@@ -32,8 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const filesOf = async (org: TestOrg, documentId: string) => (await gqlOk(app, DocumentFilesDocument, { id: documentId }, { token: org.owner.token })).document!.files;
-const fileRows = (orgId: string) => withSql(app.databaseUrl, async (c) => (await c.query('select * from file where organization_id = $1', [orgId])).rows);
+const filesOf = (org: TestOrg, documentId: string) => documentFiles(app, org.owner.token, documentId);
+const fileRows = (orgId: string) => fileRowsOf(app, orgId);
 const objectOnDisk = (key: string) => existsSync(join(app.config.storage.localDir, ...key.split('/')));
 const secret = () => app.config.storage.signingSecret;
 
@@ -164,5 +164,11 @@ describe('isolation', () => {
       expect(codes(await gql(app, RequestFileUploadDocument, { input }, { token: a.owner.token }))).toEqual(['NOT_FOUND']);
     }
     expect((await fileRows(b.id)).find((r) => r.id === bFile)?.status).toBe('ready');
+  });
+});
+
+describe('read and write (export and import)', () => {
+  it('write stores exactly byteSize bytes (else keeps what was there), read streams them back, null when none', async () => {
+    await expectReadWrite(localProvider(app.config.storage.localDir, secret()), `${a.id}/${randomUUID()}`);
   });
 });

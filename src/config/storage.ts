@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { azureStorageConfig, azureStorageEnvSchema, type AzureStorageConfig } from './storage-azure.js';
 
 // Document files (src/storage/): which provider stores them, the limits, and how signed URLs are
 // made. Spread into envSchema (env-schema.ts); `.env.example` documents each variable.
@@ -8,9 +9,9 @@ import { z } from 'zod';
 const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const positiveInt = (message: string) => z.coerce.number({ message }).int({ message }).min(1, { message });
 
-/** Providers this code knows; only `local` is built so far (issue 12: S3 and Azure come next). */
+/** Providers this code knows; `aws_s3` is not built yet (issue 12). */
 const PROVIDERS = ['local', 'aws_s3', 'azure'] as const;
-const NOT_BUILT: ReadonlySet<string> = new Set(['aws_s3', 'azure']);
+const NOT_BUILT: ReadonlySet<string> = new Set(['aws_s3']);
 
 /** A media type as `type/subtype` (RFC 6838, 4.2: restricted names), lower case, no parameters. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
@@ -45,12 +46,13 @@ export const storageEnvSchema = {
   ),
   /** The origin signed `local` URLs start with (behind a proxy); default: the GraphQL request's own. */
   STORAGE_PUBLIC_URL: z.preprocess(blankAsUndefined, z.string().optional()),
+  ...azureStorageEnvSchema,
 };
 
 type StorageEnv = { [K in keyof typeof storageEnvSchema]?: z.infer<(typeof storageEnvSchema)[K]> } & { DATA_DIR?: string };
 
 export interface StorageConfig {
-  provider: 'local';
+  provider: (typeof PROVIDERS)[number];
   /** `local`: the directory holding `<organization id>/<file id>` objects. */
   localDir: string;
   /** `local`: the HMAC-SHA256 key of signed URLs. */
@@ -63,6 +65,8 @@ export interface StorageConfig {
   urlTtlSeconds: number;
   /** Origin (scheme, host, port; no path) of signed `local` URLs; undefined: the request's. */
   publicUrl?: string;
+  /** `azure`: the container and account (storage-azure.ts); undefined for other providers. */
+  azure?: AzureStorageConfig;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -74,7 +78,7 @@ const MIN_SECRET_BYTES = 32;
  */
 export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generatedSecret: boolean }, problems: string[]): StorageConfig {
   if (e.STORAGE_PROVIDER && NOT_BUILT.has(e.STORAGE_PROVIDER)) {
-    problems.push(`STORAGE_PROVIDER=${e.STORAGE_PROVIDER} is not available yet: only local is built (S3 and Azure Blob are planned); unset it or use local.`);
+    problems.push(`STORAGE_PROVIDER=${e.STORAGE_PROVIDER} is not available yet: local and azure are built (S3 is planned); unset it or use local.`);
   }
   let signingSecret: Uint8Array = new Uint8Array();
   if (e.STORAGE_SIGNING_SECRET !== undefined) {
@@ -105,8 +109,9 @@ export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generate
       problems.push('STORAGE_PUBLIC_URL: must be an origin like https://api.example.com (http or https, no path, query or credentials).');
     } else publicUrl = url.origin;
   }
+  const azure = azureStorageConfig(e.STORAGE_PROVIDER, e, problems);
   return {
-    provider: 'local',
+    provider: e.STORAGE_PROVIDER ?? 'local',
     localDir: e.STORAGE_LOCAL_DIR ?? join(e.DATA_DIR ?? '.data', 'files'),
     signingSecret,
     generatedSigningSecret: e.STORAGE_SIGNING_SECRET === undefined && jwt.generatedSecret,
@@ -115,5 +120,6 @@ export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generate
     allowedContentTypes: new Set(listed && listed.length > 0 ? listed : DEFAULT_ALLOWED_CONTENT_TYPES),
     urlTtlSeconds: e.STORAGE_URL_TTL_SECONDS ?? 300,
     publicUrl,
+    azure,
   };
 }

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CompleteFileUploadDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import { Readable } from 'node:stream';
+import { expect } from 'vitest';
+import { CompleteFileUploadDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import type { StorageProvider } from '../../src/storage/index.js';
 import type { TestApp } from './app.js';
+import { withSql } from './database.js';
 import { gqlOk } from './graphql.js';
 
 export const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -12,17 +16,47 @@ export async function requestUpload(app: TestApp, token: string, documentId: str
   return requestFileUpload;
 }
 
-/** PUTs `body` to a signed URL with its headers, as curl would. */
+/** PUTs `body` to a signed URL with its headers, as curl would. `body`: the answer's JSON, or its text (a store's XML, say). */
 export async function putBytes(url: string, headers: { name: string; value: string }[], body: string | Uint8Array) {
   const res = await fetch(url, { method: 'PUT', headers: Object.fromEntries(headers.map((h) => [h.name, h.value])), body });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+  const json = res.headers.get('content-type')?.startsWith('application/json');
+  return { status: res.status, body: (json ? await res.json() : { text: await res.text() }) as { error?: { code: string }; text?: string } };
 }
 
 /** The whole flow: request, PUT, complete. Returns the file id. */
 export async function uploadFile(app: TestApp, token: string, documentId: string, bytes: string, filename = 'notes.txt'): Promise<string> {
   const upload = await requestUpload(app, token, documentId, bytes, { filename });
   const put = await putBytes(upload.uploadUrl, upload.uploadHeaders, bytes);
-  if (put.status !== 200) throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
+  if (put.status < 200 || put.status > 299) throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
   await gqlOk(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token });
   return upload.file.id;
+}
+
+/** `Document.files` of `documentId` as `token` sees them. */
+export const documentFiles = async (app: TestApp, token: string, documentId: string) =>
+  (await gqlOk(app, DocumentFilesDocument, { id: documentId }, { token })).document!.files;
+
+/** The organization's `file` rows as stored (owner connection: no row-level security), pending ones included. */
+export const fileRowsOf = (app: TestApp, organizationId: string) =>
+  withSql(app.databaseUrl, async (c) => (await c.query('select * from file where organization_id = $1', [organizationId])).rows);
+
+/**
+ * A provider's read and write on `key` (which must hold nothing): write stores exactly byteSize
+ * bytes and replaces what is there; a body of another size fails and changes nothing; read
+ * streams the bytes back, null when there is none; stat agrees; delete removes, twice without error.
+ */
+export async function expectReadWrite(provider: StorageProvider, key: string): Promise<void> {
+  const text = async (s: Readable | null) => (s ? Buffer.concat(await s.toArray()).toString() : null);
+  const write = (body: string, byteSize = 8) => provider.write(key, Readable.from([Buffer.from(body)]), { byteSize, contentType: 'text/plain' });
+  expect(await provider.read(key)).toBeNull();
+  await write('imported');
+  expect(await text(await provider.read(key))).toBe('imported');
+  await write('replaced');
+  await expect(write('too long!')).rejects.toThrow('expected exactly 8 bytes');
+  await expect(write('short')).rejects.toThrow('expected exactly 8 bytes');
+  expect(await text(await provider.read(key))).toBe('replaced');
+  expect(await provider.stat(key)).toEqual({ byteSize: 8, sha256: sha256Hex('replaced') });
+  await provider.delete(key);
+  expect(await provider.read(key)).toBeNull();
+  await provider.delete(key);
 }

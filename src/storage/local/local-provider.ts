@@ -1,8 +1,11 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
+import { exactSize } from '../exact-size.js';
 import { isObjectKey } from '../object-key.js';
 import { signToken } from './signed-token.js';
 
@@ -44,6 +47,24 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
     },
     async delete(key: string): Promise<void> {
       await rm(objectPath(dir, key), { force: true });
+    },
+    async read(key: string): Promise<Readable | null> {
+      const path = objectPath(dir, key);
+      return (await stat(path).catch(() => null)) ? createReadStream(path) : null;
+    },
+    async write(key: string, body: Readable, meta: { byteSize: number; contentType: string }): Promise<void> {
+      // To a temporary file first (as the PUT route does), renamed into place only when complete.
+      const temp = join(resolve(dir), '.tmp', randomUUID());
+      await mkdir(dirname(temp), { recursive: true });
+      try {
+        await pipeline(body, exactSize(meta.byteSize), createWriteStream(temp, { mode: 0o600 }));
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      const target = objectPath(dir, key);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
     },
   };
 }

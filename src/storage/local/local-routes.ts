@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { attachment } from '../content-disposition.js';
 import { objectPath } from './local-provider.js';
 import { verifyToken, type SignedClaims } from './signed-token.js';
 
@@ -21,12 +22,6 @@ const REFUSALS = {
 } as const;
 
 class TooLarge extends Error {}
-
-/** `attachment; filename*=UTF-8''<name>` (RFC 6266, RFC 8187), plus an ASCII fallback. */
-function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}
 
 /**
  * Registers the store's routes on `app`, serving objects under `dir` signed with `secret`. The PUT
