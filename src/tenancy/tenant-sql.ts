@@ -30,7 +30,8 @@ export const TENANT_TABLES: ReadonlySet<string> = new Set(
 /**
  * Declares a fixed tenant statement. Throws TenantIsolationError, listing every problem, unless
  * PostgreSQL's parser reads `text` as one SELECT that filters each tenant table it reads by
- * `organization_id = $1`, or one INSERT that puts `$1` in organization_id (the full rules:
+ * `organization_id = $1`, or one INSERT that puts `$1` in organization_id, either of them with
+ * INSERTs of that kind in its WITH (a write and its audit event in one statement; the full rules:
  * tenantStatementProblems in tenant-statement-check.ts). Called at import for fixed statements and
  * on first use for each variant, so a statement that fails is never sent.
  */
