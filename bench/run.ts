@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     'api-log-level': { type: 'string' },
     /** Writes a V8 CPU profile of the API process (and of api-hybrid's) into <out>/profile (slows it: not for a timed run). */
     'api-cpu-prof': { type: 'boolean', default: false },
+    /** Extra Node/V8 flags for every API candidate (space-separated, e.g. "--max-semi-space-size=8"): for memory experiments. */
+    'api-node-flags': { type: 'string' },
     /** Fixed-rate runs at this many requests/s (default: 60% of the slowest candidate's closed-loop median, per query). */
     rate: { type: 'string' },
     /** Seconds of each timed fixed-rate run (default: --duration; 0.5 in the smoke). */
@@ -185,7 +187,8 @@ async function main(): Promise<number> {
   // The API runs as production does: compiled once (`npm run build`), then plain JavaScript.
   if (candidateNames.some((c) => c.startsWith('api'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const logDir = outDir;
-  const profileFlags = (name: string) => (args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : []);
+  const extraFlags = (args['api-node-flags'] ?? '').split(/\s+/).filter(Boolean);
+  const profileFlags = (name: string) => [...extraFlags, ...(args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : [])];
   const starters: Record<CandidateName, () => Promise<Candidate>> = {
     ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode, logDir }),
     api: () =>
@@ -202,7 +205,7 @@ async function main(): Promise<number> {
         { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl, DB_POOL_MAX: String(settings.hybridPoolSize) },
         { node: apiNode, logDir, databases: hybrid!.databases, nodeFlags: profileFlags('api-hybrid') },
       ),
-    'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
+    'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir, nodeFlags: extraFlags }),
     postgraphile: () =>
       startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
         { ...common, PEER_SCHEMA_OUT: resolve(outDir, 'postgraphile.schema.graphql') }, { node: node22!, logDir, dialect: 'postgraphile' }),
@@ -344,6 +347,8 @@ async function main(): Promise<number> {
     /** The orchestrator's (load generator's) runtime; each candidate's is in `runtimes`. */
     node: process.version,
     runtimes,
+    /** --api-node-flags: extra Node flags every API candidate ran with (none in a comparable run). */
+    apiNodeFlags: (args['api-node-flags'] ?? '').split(/\s+/).filter(Boolean),
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     database: source,

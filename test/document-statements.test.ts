@@ -1,6 +1,6 @@
 import { parseSync } from 'libpg-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateDocumentDocument, DocumentDocument } from '../src/client/generated/graphql.js';
+import { CreateDocumentDocument, DocumentDocument, DocumentsDocument } from '../src/client/generated/graphql.js';
 import '../src/tenancy/tenant-statement-check.js'; // loads the parser (libpg-query) used below
 import { startApp, type TestApp } from './support/app.js';
 import { withSql } from './support/database.js';
@@ -31,6 +31,12 @@ const events = (orgId: string, requestId: string | null) =>
   withSql(app.databaseUrl, async (c) => (await c.query('select action, actor_id, target_type, target_id from activity_event where organization_id = $1 and request_id = $2', [orgId, requestId])).rows);
 
 describe('statements per request', () => {
+  it('documents(first: 20): 4 statements (BEGIN, enter_organization, the page with its authors, COMMIT)', async () => {
+    await gqlOk(app, DocumentsDocument, { first: 20 }, { token: a.owner.token });
+    const sent = statementsOf(await statementsDuring(() => gqlOk(app, DocumentsDocument, { first: 20 }, { token: a.owner.token })));
+    expect(sent, sent.join('\n')).toHaveLength(4);
+  });
+
   it('createDocument: 4 statements (BEGIN, enter_organization, the document with its audit event, COMMIT); both rows stored', async () => {
     const member = a.users[1]!;
     await gqlOk(app, CreateDocumentDocument, { input: { title: 'warm-up' } }, { token: member.token });
