@@ -159,3 +159,16 @@ function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | n
 export const rssMb = (pid: number | undefined) => statusMb(pid, 'VmRSS');
 /** The highest resident set size the process has had since it started (the kernel's high-water mark), MB. */
 export const peakRssMb = (pid: number | undefined) => statusMb(pid, 'VmHWM');
+
+/**
+ * The Node flags `npm run start:prod` gives the API (package.json: `node <flags> dist/main.js`),
+ * so that every API candidate runs with the flags production runs with (the heap sizing among
+ * them); a start:prod of another shape is an error here rather than a silent difference.
+ */
+export function startProdNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'] ?? '';
+  const words = script.trim().split(/\s+/);
+  const main = words.indexOf('dist/main.js');
+  if (words[0] !== 'node' || main < 0) throw new Error(`package.json start:prod is not "node [flags] dist/main.js": ${script}`);
+  return words.slice(1, main);
+}

@@ -21,7 +21,7 @@ import {
   type Settings,
   type TokenCost,
 } from './measure.js';
-import { ensurePeerInstalled, findNode, peakRssMb, ROOT, rssMb, startCandidate, stopAllCandidates, stopProcess, type Candidate } from './processes.js';
+import { ensurePeerInstalled, findNode, peakRssMb, ROOT, rssMb, startCandidate, startProdNodeFlags, stopAllCandidates, stopProcess, type Candidate } from './processes.js';
 import { body, PEER_NOTES, PEER_ORDER, prepareRequests, QUERIES, QUERY_NAMES, type Dialect, type QueryName, type Requests } from './queries.js';
 import { barChart, candidateTable, hybridTable, markdownTable, scaleTable } from './report.js';
 import { compareHybrid, DEDICATED_PLACEMENT, HYBRID_TARGET, HYBRID_TARGET_QUERY, hybridOrganizations, makeHybridDatabases, syncCreatedDocuments } from './hybrid.js';
@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     'api-log-level': { type: 'string' },
     /** Writes a V8 CPU profile of the API process (and of api-hybrid's) into <out>/profile (slows it: not for a timed run). */
     'api-cpu-prof': { type: 'boolean', default: false },
+    /** Extra Node/V8 flags for every API candidate (space-separated, e.g. "--max-semi-space-size=8"): for memory experiments. */
+    'api-node-flags': { type: 'string' },
     /** Fixed-rate runs at this many requests/s (default: 60% of the slowest candidate's closed-loop median, per query). */
     rate: { type: 'string' },
     /** Seconds of each timed fixed-rate run (default: --duration; 0.5 in the smoke). */
@@ -181,11 +183,13 @@ async function main(): Promise<number> {
   }
 
   const apiEnv = { ...common, NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false', SEED_DEMO_DATA: 'false', LOG_LEVEL: settings.apiLogLevel };
-  const apiLabel = 'tenantql API (as deployed: npm run build, node dist/main.js; RLS + filter + audit)';
+  const apiLabel = 'tenantql API (as deployed: npm run build, then start:prod\'s node flags and dist/main.js; RLS + filter + audit)';
   // The API runs as production does: compiled once (`npm run build`), then plain JavaScript.
   if (candidateNames.some((c) => c.startsWith('api'))) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const logDir = outDir;
-  const profileFlags = (name: string) => (args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : []);
+  // The API's Node flags: start:prod's (as deployed), then --api-node-flags (experiments).
+  const apiFlags = [...startProdNodeFlags(), ...(args['api-node-flags'] ?? '').split(/\s+/).filter(Boolean)];
+  const profileFlags = (name: string) => [...apiFlags, ...(args['api-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${resolve(outDir, 'profile', name)}`] : [])];
   const starters: Record<CandidateName, () => Promise<Candidate>> = {
     ceiling: () => startCandidate('ceiling', 'ceiling: node:http + pg + jose (owner, tenant predicate in SQL)', 'bench/ceiling.ts', common, { node: apiNode, logDir }),
     api: () =>
@@ -202,7 +206,7 @@ async function main(): Promise<number> {
         { ...apiEnv, DATABASE_URL: hybrid!.sharedUrl, PLACEMENT_DEDICATED_URL: hybrid!.dedicatedUrl, DB_POOL_MAX: String(settings.hybridPoolSize) },
         { node: apiNode, logDir, databases: hybrid!.databases, nodeFlags: profileFlags('api-hybrid') },
       ),
-    'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir }),
+    'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir, nodeFlags: apiFlags }),
     postgraphile: () =>
       startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
         { ...common, PEER_SCHEMA_OUT: resolve(outDir, 'postgraphile.schema.graphql') }, { node: node22!, logDir, dialect: 'postgraphile' }),
@@ -344,6 +348,8 @@ async function main(): Promise<number> {
     /** The orchestrator's (load generator's) runtime; each candidate's is in `runtimes`. */
     node: process.version,
     runtimes,
+    /** The Node flags every API candidate ran with: start:prod's, then --api-node-flags (none in a comparable run). */
+    apiNodeFlags: [...startProdNodeFlags(), ...(args['api-node-flags'] ?? '').split(/\s+/).filter(Boolean)],
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     database: source,

@@ -65,13 +65,14 @@ const rules: Rule[] = [
     allowedIn: ['tenancy/tenant-flush-guard.ts', 'db/serving-role.ts', 'db/tenant-table-check.ts', 'db/tenant-key-check.ts'],
     samples: ['await em.getDriver().count(name, where)', 'orm.em.getDriver().nativeDelete(Document, {})'],
   },
-  // Fixed reads go through TenantSql, which binds $1 to the request's organization itself.
+  // Fixed statements go through TenantSql, which binds $1 to the request's organization itself, and
+  // reach the connection through its queue (tenancy/connection-queue.ts, which calls pg's method itself).
   {
     name: 'statements on a raw connection',
     pattern: /\.query(<[^>]*>)?\(/,
     // placement-pools.ts: `select 1` on a short connection, to tell whether an idle placement answers (/readyz).
     allowedIn: [
-      'tenancy/tenant-sql.ts', 'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/session-pooling-check.ts', 'db/embedded.ts', 'tenancy/placement/placement-pools.ts',
+      'tenancy/tenant-session.ts', 'db/connection-setup.ts', 'db/session-pooling-check.ts', 'db/embedded.ts', 'tenancy/placement/placement-pools.ts',
       // The operator's counts (`npm run tenant`), as each database's owner in READ ONLY transactions, each organization
       // counted with app.organization_id set to it and `organization_id = $1`: nothing is written.
       'tenancy/placement/placement-census.ts',

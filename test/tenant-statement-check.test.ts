@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendActivity } from '../src/modules/activity/activity.service.js';
 import { findFirstComments } from '../src/modules/comment/comment.queries.js';
-import { findDocument, findDocumentPage } from '../src/modules/document/document.queries.js';
+import { findDocument, findDocumentAudited, findDocumentPage, insertDocumentAudited } from '../src/modules/document/document.queries.js';
 import type { RequestScope } from '../src/tenancy/request-scope.js';
 import { TenantIsolationError } from '../src/tenancy/errors.js';
 import { TENANT_TABLES, tenantStatement, type TenantSql, type TenantStatement } from '../src/tenancy/tenant-sql.js';
@@ -28,6 +28,8 @@ describe('tenant statements we ship', () => {
   it('accepts every fixed statement and every variant the query modules can build', async () => {
     const { sql, sent } = recordingSql();
     await findDocument(sql, '00000000-0000-4000-8000-000000000000');
+    await findDocumentAudited(sql, [], 'document.read.denied');
+    await insertDocumentAudited(sql, [], { title: 't', body: null }).catch(() => undefined); // answers no row here
     for (let first = 1; first <= 100; first++) {
       for (const includeArchived of [false, true]) {
         for (const titleLike of [undefined, '%x%']) {
@@ -42,7 +44,7 @@ describe('tenant statements we ship', () => {
     await appendActivity(scope, 'document.read');
 
     const names = new Set(sent.map((s) => s.name));
-    expect(names.size).toBe(1 + 100 * 8 + 100 + 1);
+    expect(names.size).toBe(3 + 100 * 8 + 100 + 1);
     for (const statement of new Map(sent.map((s) => [s.name, s])).values()) {
       expect(problems(statement.text), statement.name).toEqual([]);
     }
@@ -57,6 +59,10 @@ describe('tenant statements we ship', () => {
       'with mine as (select id from document where organization_id = $1) select m.id from mine m',
       'select d.id from document d where d.organization_id = $1 and exists (select 1 from comment c where c.organization_id = $1 and c.document_id = d.id)',
       'insert into comment (id, organization_id, body) values ($2, $1, $3), ($4, $1::uuid, $5) returning id',
+      // A write and its audit event, or a read and its audit event, as one statement.
+      'with audit as (insert into activity_event (organization_id, id) values ($1, $2)) insert into document (organization_id, id, title) values ($1, $2, $3) returning id',
+      'with x as (select 1) insert into comment (organization_id, id) values ($1, $2)',
+      'with found as (select id from document where organization_id = $1 and id = $2), audit as (insert into activity_event (organization_id, id, action) values ($1, $3, case when exists (select from found) then $4 else $5 end)) select id from found',
     ]) {
       expect(problems(sql), sql).toEqual([]);
     }
@@ -98,7 +104,13 @@ describe('tenant statements refused', () => {
     ['a second VALUES row with another organization', 'insert into comment (organization_id, id) values ($1, $2), ($3, $4)', /VALUES row 2 does not put \$1/],
     ['DEFAULT as organization', 'insert into comment (organization_id, id) values (default, $2)', /VALUES row 1/],
     ['an INSERT into a table that is not tenant-owned', 'insert into "user" (organization_id, id) values ($1, $2)', /inserts into user, which is not tenant-owned/],
-    ['an INSERT with a WITH clause', 'with x as (select 1) insert into comment (organization_id, id) values ($1, $2)', /WITH clause/],
+    ['a data-modifying CTE writing $2 as organization', 'with e as (insert into activity_event (organization_id, id) values ($2, $3)) insert into document (organization_id, id) values ($1, $3)', /VALUES row 1 does not put \$1/],
+    ['a data-modifying CTE copying rows with INSERT … SELECT', 'with e as (insert into document (organization_id, id, title) select $1, id, title from document where organization_id = $1) select d.id from document d where d.organization_id = $1', /INSERT … SELECT/],
+    ['a data-modifying CTE into a table that is not tenant-owned', 'with e as (insert into "user" (organization_id, id) values ($1, $2)) select d.id from document d where d.organization_id = $1', /inserts into user/],
+    ['a data-modifying CTE with ON CONFLICT', 'with e as (insert into comment (organization_id, id) values ($1, $2) on conflict (id) do nothing) select d.id from document d where d.organization_id = $1', /ON CONFLICT/],
+    ['a WITH inside a CTE\'s INSERT', 'with e as (with x as (select 1) insert into comment (organization_id, id) values ($1, $2)) select d.id from document d where d.organization_id = $1', /WITH clause of its own/],
+    ['an INSERT in a WITH below the top level', 'select s.id from (with e as (insert into comment (organization_id, id) values ($1, $2) returning id) select id from e) s, document d where d.organization_id = $1', /contains a InsertStmt/],
+    ['an unfiltered SELECT CTE of an INSERT', 'with stolen as (select id from document) insert into comment (organization_id, id) values ($1, (select id from stolen limit 1))', /reads document in a SELECT/],
     ['two statements', 'select * from document where organization_id = $1; select * from document', /holds 2 statements/],
     ['the filter in a block comment', 'select * from document /* where organization_id = $1 */', /no top-level conjunct/],
     ['the filter in a line comment', 'select * from document where id = $2 -- and organization_id = $1', /no top-level conjunct/],

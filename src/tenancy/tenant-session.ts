@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Role } from '../db/entities/index.js';
 import type { UserRecord } from '../graphql/models.js';
+import { ConnectionQueue } from './connection-queue.js';
 import { assertUuid } from './organization-id.js';
 import { fencedError } from './placement/placement-errors.js';
 import type { TenantEntityManager } from './tenant-entity-manager.js';
@@ -71,6 +72,8 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
   const epoch = target.epoch === null ? 'null' : String(Math.trunc(target.epoch));
   const knex = em.getConnection('write').getKnex() as unknown as KnexInternals;
   const connection = await knex.client.acquireConnection();
+  // Every statement of the request, the ORM's and TenantSql's, waits its turn on this queue.
+  const queue = ConnectionQueue.install(connection);
   let trx: (Knex.Transaction & { executionPromise?: Promise<unknown> }) | null = null;
   let sql: TenantSql | null = null;
   let open = true;
@@ -89,6 +92,7 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
         await trx.executionPromise;
       }
     } finally {
+      queue.detach();
       await knex.client.releaseConnection(connection);
     }
   };
@@ -104,7 +108,7 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
     }
     trx = await adoptTransaction(knex, connection);
     em.setTransactionContext(trx);
-    sql = new TenantSql(connection, organizationId);
+    sql = new TenantSql(queue, organizationId);
     const user = { id: userId, email: entered.email, name: entered.name, createdAt: entered.created_at };
     return { role: entered.role, user, sql, end };
   } catch (err) {

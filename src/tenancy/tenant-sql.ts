@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ConnectionQueue } from './connection-queue.js';
 import { TenantIsolationError } from './errors.js';
 import { entities } from '../db/entities/index.js';
 import { assertOrganizationId } from './organization-id.js';
@@ -29,7 +30,8 @@ export const TENANT_TABLES: ReadonlySet<string> = new Set(
 /**
  * Declares a fixed tenant statement. Throws TenantIsolationError, listing every problem, unless
  * PostgreSQL's parser reads `text` as one SELECT that filters each tenant table it reads by
- * `organization_id = $1`, or one INSERT that puts `$1` in organization_id (the full rules:
+ * `organization_id = $1`, or one INSERT that puts `$1` in organization_id, either of them with
+ * INSERTs of that kind in its WITH (a write and its audit event in one statement; the full rules:
  * tenantStatementProblems in tenant-statement-check.ts). Called at import for fixed statements and
  * on first use for each variant, so a statement that fails is never sent.
  */
@@ -61,16 +63,16 @@ export function textLimit(n: number): number {
 }
 
 /**
- * Runs tenant statements on the request's transaction connection, one at a time (GraphQL
- * resolves sibling fields concurrently; a connection runs one query at a time).
+ * Runs tenant statements on the request's transaction connection, through the connection's one
+ * queue (connection-queue.ts), which the ORM's statements of the same request share: GraphQL
+ * resolves sibling fields concurrently, and a connection runs one statement at a time.
  */
 export class TenantSql {
-  private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   readonly organizationId: string;
 
   constructor(
-    private readonly connection: pg.ClientBase,
+    private readonly queue: ConnectionQueue,
     organizationId: string,
   ) {
     this.organizationId = assertOrganizationId(organizationId);
@@ -84,13 +86,11 @@ export class TenantSql {
   rows<R extends pg.QueryResultRow>(statement: TenantStatement, params: unknown[] = []): Promise<R[]> {
     // Checked when the statement's turn comes, not only when it is queued: one queued behind a
     // slow statement must not run once the transaction has ended meanwhile.
-    const run = () => {
-      if (this.closed) return Promise.reject(new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`));
-      // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
-      return this.connection.query<R>({ name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types });
+    const open = () => {
+      if (this.closed) throw new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`);
     };
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result.then((r) => r.rows);
+    // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
+    const config = { name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types };
+    return this.queue.statement<R>(config, open).then((r) => r.rows);
   }
 }

@@ -1,4 +1,4 @@
-import { loadModule, parseSync, type InsertStmt, type Node, type RangeVar, type SelectStmt } from 'libpg-query';
+import { loadModule, parseSync, type InsertStmt, type Node, type RangeVar, type SelectStmt, type WithClause } from 'libpg-query';
 
 // PostgreSQL's own parser (libpg_query, compiled to WebAssembly), loaded once at import: the
 // statements are checked as PostgreSQL will read them, so comments, string literals, parentheses
@@ -20,8 +20,10 @@ const SAFE_FUNCTIONS = new Set(['unnest', 'lower', 'upper', 'length', 'char_leng
  * Why `text` is not a safe fixed tenant statement; empty when it is. `tenantTables` are the
  * tenant-owned tables' names (lower case, as PostgreSQL folds unquoted names). The rules:
  *
- * - exactly one statement, a SELECT or an INSERT; no other statement anywhere inside it (no
- *   data-modifying WITH), no `SELECT INTO`;
+ * - exactly one statement, a SELECT or an INSERT; no other statement anywhere inside it, except
+ *   INSERTs as CTEs of that statement's own WITH (a data-modifying WITH, so that a write and its
+ *   audit event, or a read and its audit event, are one statement), each judged by the INSERT
+ *   rules below; no `SELECT INTO`;
  * - every SELECT anywhere in the tree (subqueries, LATERAL, CTEs, each arm of a UNION) filters
  *   every tenant table in its own FROM/JOINs with a top-level AND-conjunct of its WHERE
  *   `<alias or name>.organization_id = $1` (either side; `$1::uuid` allowed; unqualified only when
@@ -29,8 +31,9 @@ const SAFE_FUNCTIONS = new Set(['unnest', 'lower', 'upper', 'length', 'char_leng
  *   SELECT yields, whatever its joins or other conditions; a filter in an ON clause or a subquery,
  *   or under OR / NOT / IS, does not;
  * - an INSERT goes into a tenant table, lists organization_id, puts `$1` in that position of every
- *   VALUES row, and has no `INSERT … SELECT`, ON CONFLICT (a conflict with another organization's
- *   row is an existence oracle) or WITH;
+ *   VALUES row, and has no `INSERT … SELECT` or ON CONFLICT (a conflict with another organization's
+ *   row is an existence oracle); a WITH only on the top-level INSERT, holding INSERTs (above) and
+ *   SELECTs (judged as every SELECT);
  * - a tenant table appears nowhere else (with column aliases, in TABLESAMPLE, …), at least one
  *   appears (otherwise the statement does not belong in TenantSql), and every function called is
  *   in SAFE_FUNCTIONS.
@@ -50,7 +53,10 @@ export function tenantStatementProblems(text: string, tenantTables: ReadonlySet<
   const walk = new StatementWalk(tenantTables);
   const root = stmts[0]!.stmt;
   if (root && 'InsertStmt' in root) walk.root(root.InsertStmt);
-  else if (root && 'SelectStmt' in root) walk.visit(root);
+  else if (root && 'SelectStmt' in root) {
+    walk.allowInsertCtes(root.SelectStmt.withClause);
+    walk.visit(root);
+  }
   else walk.problems.push(`is a ${Object.keys(root ?? {})[0] ?? 'nothing'}: only SELECT and INSERT are allowed`);
   if (walk.problems.length === 0 && walk.tenantReferences === 0) walk.problems.push('reads no tenant-owned table: it does not belong in TenantSql');
   return walk.problems;
@@ -63,13 +69,27 @@ class StatementWalk {
   tenantReferences = 0;
   /** Tenant RangeVars already judged by the rule of the SELECT or INSERT they belong to. */
   private readonly judged = new Set<RangeVar>();
+  /** INSERTs that are CTEs of the top-level statement's WITH: the only INSERTs allowed below the top. */
+  private readonly cteInserts = new Set<InsertStmt>();
 
   constructor(private readonly tenantTables: ReadonlySet<string>) {}
 
   /** The top-level INSERT: its own rules, then everything inside it. */
   root(insert: InsertStmt): void {
-    this.insert(insert);
+    this.allowInsertCtes(insert.withClause);
+    this.insert(insert, true);
     this.children(insert as Json);
+  }
+
+  /**
+   * Marks the INSERTs among the top-level statement's CTEs (PostgreSQL allows a data-modifying
+   * WITH only there), so that `node` judges them by the INSERT rules instead of refusing them.
+   */
+  allowInsertCtes(withClause: WithClause | undefined): void {
+    for (const cte of withClause?.ctes ?? []) {
+      const query = 'CommonTableExpr' in cte ? cte.CommonTableExpr.ctequery : undefined;
+      if (query && 'InsertStmt' in query) this.cteInserts.add(query.InsertStmt);
+    }
   }
 
   /** Any part of the parse tree: wrapped nodes (`{ SelectStmt: … }`), lists, plain fields. */
@@ -90,6 +110,10 @@ class StatementWalk {
   private node(kind: string, body: Json): void {
     if (kind === 'SelectStmt') return this.select(body as SelectStmt);
     if (kind === 'RangeVar') return this.rangeVar(body as RangeVar);
+    if (kind === 'InsertStmt' && this.cteInserts.has(body as InsertStmt)) {
+      this.insert(body as InsertStmt, false);
+      return this.children(body);
+    }
     if (kind.endsWith('Stmt')) this.problems.push(`contains a ${kind}: only SELECT (and a top-level INSERT) is allowed`);
     if (kind === 'FuncCall') this.funcCall(body);
     this.children(body);
@@ -115,11 +139,12 @@ class StatementWalk {
     this.children(rest as Json);
   }
 
-  private insert(insert: InsertStmt): void {
+  /** `top`: the statement itself, whose WITH may hold INSERTs; a CTE's INSERT may have no WITH. */
+  private insert(insert: InsertStmt, top: boolean): void {
     const table = insert.relation;
     if (!table || !this.isTenant(table)) this.problems.push(`inserts into ${table?.relname ?? 'nothing'}, which is not tenant-owned`);
     else this.judged.add(table);
-    if (insert.withClause) this.problems.push('is an INSERT with a WITH clause');
+    if (insert.withClause && !top) this.problems.push('is an INSERT in a WITH with a WITH clause of its own');
     if (insert.onConflictClause) this.problems.push('is an INSERT … ON CONFLICT: a conflict with another organization\'s row answers differently');
     const columns = (insert.cols ?? []).map((c) => ('ResTarget' in c ? c.ResTarget.name : undefined));
     const position = columns.indexOf(ORGANIZATION_COLUMN);

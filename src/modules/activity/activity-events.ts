@@ -33,15 +33,25 @@ export function recordActivity(em: TenantEntityManager, scope: Actor, action: st
   em.create(ActivityEvent, event(scope, action, target));
 }
 
-const insertEvent = tenantStatement(
-  'activity_event_insert',
-  'insert into activity_event (organization_id, id, actor_id, action, target_type, target_id, request_id, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-);
+/**
+ * The columns of an event row as fixed statements write it: `$1` (the organization, bound by
+ * TenantSql), then `$2`..`$8` from `eventValues`. A statement that writes its own row in the same
+ * statement as the event (document.queries.ts) reuses these parameters: `$3` is the actor, `$6`
+ * the target id, `$8` the time.
+ */
+export const EVENT_COLUMNS = 'organization_id, id, actor_id, action, target_type, target_id, request_id, created_at';
+
+/** An event's parameters `$2`..`$8` (see EVENT_COLUMNS): id, actor, action, target type, target id, request id, time. */
+export function eventValues(scope: Actor, action: string, target?: ActivityTarget): unknown[] {
+  const e = event(scope, action, target);
+  return [e.id, e.actorId, e.action, e.targetType, e.targetId, e.requestId, e.createdAt];
+}
+
+const insertEvent = tenantStatement('activity_event_insert', `insert into activity_event (${EVENT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8)`);
 
 /** Writes an event at once, in the request's transaction: for reads, which have no unit of work. */
 export async function appendActivity(scope: RequestScope, action: string, target?: ActivityTarget): Promise<void> {
-  const e = event(scope, action, target);
-  await scope.sql.rows(insertEvent, [e.id, e.actorId, e.action, e.targetType, e.targetId, e.requestId, e.createdAt]);
+  await scope.sql.rows(insertEvent, eventValues(scope, action, target));
 }
 
 /**

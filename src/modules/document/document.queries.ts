@@ -1,9 +1,12 @@
 import type { DocumentRecord } from '../../graphql/models.js';
+import { EVENT_COLUMNS } from '../activity/activity-events.js';
 import { AUTHOR_COLUMNS, authorOf, type AuthorColumns } from '../authors.js';
 import { tenantStatement, tenantStatementVariant, textLimit, type TenantSql, type TenantStatement } from '../../tenancy/tenant-sql.js';
 
 // The document reads every request makes, as fixed statements (see tenancy/tenant-sql.ts): one
-// statement per read, the author joined in, no ORM hydration. Writes stay on the ORM.
+// statement per read, the author joined in, no ORM hydration. `document(id)` and `createDocument`
+// write their audit event in the same statement (a data-modifying WITH); the other writes stay on
+// the ORM.
 
 interface DocumentRow extends AuthorColumns {
   id: string;
@@ -19,7 +22,8 @@ interface DocumentRow extends AuthorColumns {
 const SELECT = `select d.id, d.organization_id, d.title, d.body, d.created_by_id, d.created_at, d.updated_at, d.archived_at, ${AUTHOR_COLUMNS}
   from document d left join "user" u on u.id = d.created_by_id`;
 
-function fromRow(r: DocumentRow): DocumentRecord {
+/** The document's own columns (a row returned by a write has no author joined in). */
+function fromOwnColumns(r: Omit<DocumentRow, keyof AuthorColumns>): DocumentRecord {
   return {
     id: r.id,
     organizationId: r.organization_id,
@@ -29,15 +33,54 @@ function fromRow(r: DocumentRow): DocumentRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     archivedAt: r.archived_at,
-    author: authorOf(r.created_by_id, r),
   };
 }
+
+const fromRow = (r: DocumentRow): DocumentRecord => ({ ...fromOwnColumns(r), author: authorOf(r.created_by_id, r) });
 
 const byId = tenantStatement('document_by_id', `${SELECT} where d.organization_id = $1 and d.id = $2`);
 
 export async function findDocument(sql: TenantSql, id: string): Promise<DocumentRecord | null> {
   const [row] = await sql.rows<DocumentRow>(byId, [id]);
   return row ? fromRow(row) : null;
+}
+
+// The read and its audit event in one statement: the event says `$4` (read) when the document was
+// found, `$9` (denied) when not. Both happen or neither; the read cannot be answered unaudited.
+const byIdAudited = tenantStatement(
+  'document_by_id_audited',
+  `with found as (${SELECT} where d.organization_id = $1 and d.id = $6),
+  audit as (insert into activity_event (${EVENT_COLUMNS}) values ($1, $2, $3, case when exists (select from found) then $4 else $9 end, $5, $6, $7, $8))
+  select * from found`,
+);
+
+/**
+ * The document `event` targets (its id: `event[4]`, `$6`), read together with the audit event
+ * `event` (eventValues of activity-events.ts, action: the read's), which says `deniedAction`
+ * instead when no such document is visible (unknown, or another organization's).
+ */
+export async function findDocumentAudited(sql: TenantSql, event: unknown[], deniedAction: string): Promise<DocumentRecord | null> {
+  const [row] = await sql.rows<DocumentRow>(byIdAudited, [...event, deniedAction]);
+  return row ? fromRow(row) : null;
+}
+
+// The new row and its audit event in one statement: the document's id, author and time ARE the
+// event's target (`$6`), actor (`$3`) and time (`$8`), so the trail cannot name another row.
+const insertAudited = tenantStatement(
+  'document_insert_audited',
+  `with audit as (insert into activity_event (${EVENT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8))
+  insert into document (organization_id, id, created_by_id, title, body, created_at, updated_at) values ($1, $6, $3, $9, $10, $8, $8)
+  returning id, organization_id, title, body, created_by_id, created_at, updated_at, archived_at`,
+);
+
+/**
+ * Inserts a document in the request's organization with its audit event `event` (eventValues of
+ * activity-events.ts: its target id is the new document's id, its actor the author). The author
+ * is left to GraphQL's `createdBy` (the signed-in user, already loaded with the session).
+ */
+export async function insertDocumentAudited(sql: TenantSql, event: unknown[], doc: { title: string; body: string | null }): Promise<DocumentRecord> {
+  const [row] = await sql.rows<Omit<DocumentRow, keyof AuthorColumns>>(insertAudited, [...event, doc.title, doc.body]);
+  return fromOwnColumns(row!);
 }
 
 export interface PageQuery {

@@ -7,9 +7,9 @@ import { line, parseId, text } from '../../graphql/input.js';
 import { keysetPosition, pageConnection, pageSize } from '../../graphql/pagination.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
 import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
-import { appendActivity } from '../activity/activity.service.js';
-import { audited } from '../audited.js';
-import { findDocument, findDocumentPage } from './document.queries.js';
+import { eventValues } from '../activity/activity-events.js';
+import { audited, requireRoleAudited } from '../audited.js';
+import { findDocumentAudited, findDocumentPage, insertDocumentAudited } from './document.queries.js';
 
 const TITLE = { min: 1, max: 200 };
 const BODY = { max: 100_000 };
@@ -34,12 +34,13 @@ export async function listDocuments(scope: RequestScope, { first, after, filter 
   return pageConnection(rows, size);
 }
 
-/** Reads are audited too. Unknown ids and other organizations' ids both give null. */
+/**
+ * Reads are audited too, in the same statement as the read (document.queries.ts). Unknown ids
+ * and other organizations' ids both give null, and both are recorded as `document.read.denied`.
+ */
 export async function getDocument(scope: RequestScope, rawId: string): Promise<DocumentRecord | null> {
   const id = parseId(rawId);
-  const doc = await findDocument(scope.sql, id);
-  await appendActivity(scope, doc ? 'document.read' : 'document.read.denied', target(id));
-  return doc;
+  return findDocumentAudited(scope.sql, eventValues(scope, 'document.read', target(id)), 'document.read.denied');
 }
 
 async function load(em: TenantEntityManager, id: string): Promise<Document> {
@@ -49,15 +50,22 @@ async function load(em: TenantEntityManager, id: string): Promise<Document> {
   return doc;
 }
 
-export async function createDocument(scope: RequestScope, input: { title: string; body?: string | null }) {
+/**
+ * MEMBER or above (a lower role's attempt is recorded as `document.create.denied`). The document
+ * and its `document.create` event are ONE statement (document.queries.ts), in the request's
+ * transaction, under the same walls as every write: TenantSql binds the organization and the
+ * fixed-statement check proves each row gets it, row-level security checks both rows, and the
+ * transaction was entered behind the placement fence and the organization's move lock
+ * (enter_organization; a paused organization's transaction is read only: TENANT_MOVING). The
+ * deferred foreign keys (author still a member) are checked at the request's COMMIT, whose
+ * failure turns the answer into an error (request-transaction.ts). organizationId and author
+ * come from the request, never from input.
+ */
+export async function createDocument(scope: RequestScope, input: { title: string; body?: string | null }): Promise<DocumentRecord> {
   const title = line(input.title, 'title', TITLE);
   const body = input.body == null ? null : text(input.body, 'body', BODY);
-  const action = { action: 'document.create', target: target(), requires: 'MEMBER', describe: 'Creating documents' } as const;
-  return audited(scope, action, async (em) =>
-    // organizationId and author come from the request, never from input. The id is set here
-    // (not at flush) so the audit event can name it.
-    em.create(Document, { id: randomUUID(), organizationId: scope.organizationId, createdById: scope.userId, title, body }),
-  );
+  await requireRoleAudited(scope, { action: 'document.create', requires: 'MEMBER', describe: 'Creating documents', target: target() });
+  return insertDocumentAudited(scope.sql, eventValues(scope, 'document.create', target(randomUUID())), { title, body });
 }
 
 export async function updateDocument(scope: RequestScope, rawId: string, input: { title?: string | null; body?: string | null }) {
