@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
 import { isObjectKey } from '../object-key.js';
 import { signToken } from './signed-token.js';
@@ -44,6 +46,17 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
     },
     async delete(key: string): Promise<void> {
       await rm(objectPath(dir, key), { force: true });
+    },
+    // Minimal read/write so this branch type-checks with the shared interface; the files-lifecycle
+    // branch brings the real ones (atomic, size-checked write).
+    async read(key: string): Promise<Readable | null> {
+      const path = objectPath(dir, key);
+      return (await stat(path).catch(() => null)) ? createReadStream(path) : null;
+    },
+    async write(key: string, body: Readable): Promise<void> {
+      const path = objectPath(dir, key);
+      await mkdir(dirname(path), { recursive: true });
+      await pipeline(body, createWriteStream(path, { mode: 0o600 }));
     },
   };
 }
