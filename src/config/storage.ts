@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { s3Config, s3EnvSchema, type S3Config } from './storage-s3.js';
 
 // Document files (src/storage/): which provider stores them, the limits, and how signed URLs are
 // made. Spread into envSchema (env-schema.ts); `.env.example` documents each variable.
@@ -8,9 +9,9 @@ import { z } from 'zod';
 const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const positiveInt = (message: string) => z.coerce.number({ message }).int({ message }).min(1, { message });
 
-/** Providers this code knows; only `local` is built so far (issue 12: S3 and Azure come next). */
+/** Providers this code knows; `local` and `aws_s3` are built (issue 12: Azure comes next). */
 const PROVIDERS = ['local', 'aws_s3', 'azure'] as const;
-const NOT_BUILT: ReadonlySet<string> = new Set(['aws_s3', 'azure']);
+const NOT_BUILT: ReadonlySet<string> = new Set(['azure']);
 
 /** A media type as `type/subtype` (RFC 6838, 4.2: restricted names), lower case, no parameters. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
@@ -22,7 +23,7 @@ export const DEFAULT_ALLOWED_CONTENT_TYPES = [
 ];
 
 export const storageEnvSchema = {
-  /** `local` (default). `aws_s3` and `azure` are named by the design but refused until built. */
+  /** `local` (default) or `aws_s3`; `azure` is named by the design but refused until built. */
   STORAGE_PROVIDER: z.preprocess(blankAsUndefined, z.enum(PROVIDERS, { message: 'must be local, aws_s3 or azure' }).default('local')),
   /** Where the `local` provider keeps objects (default: DATA_DIR/files). */
   STORAGE_LOCAL_DIR: z.preprocess(blankAsUndefined, z.string().optional()),
@@ -45,12 +46,15 @@ export const storageEnvSchema = {
   ),
   /** The origin signed `local` URLs start with (behind a proxy); default: the GraphQL request's own. */
   STORAGE_PUBLIC_URL: z.preprocess(blankAsUndefined, z.string().optional()),
+  ...s3EnvSchema,
 };
 
 type StorageEnv = { [K in keyof typeof storageEnvSchema]?: z.infer<(typeof storageEnvSchema)[K]> } & { DATA_DIR?: string };
 
 export interface StorageConfig {
-  provider: 'local';
+  provider: 'local' | 'aws_s3';
+  /** `aws_s3`: bucket, region, endpoint (storage-s3.ts). */
+  s3?: S3Config;
   /** `local`: the directory holding `<organization id>/<file id>` objects. */
   localDir: string;
   /** `local`: the HMAC-SHA256 key of signed URLs. */
@@ -74,7 +78,7 @@ const MIN_SECRET_BYTES = 32;
  */
 export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generatedSecret: boolean }, problems: string[]): StorageConfig {
   if (e.STORAGE_PROVIDER && NOT_BUILT.has(e.STORAGE_PROVIDER)) {
-    problems.push(`STORAGE_PROVIDER=${e.STORAGE_PROVIDER} is not available yet: only local is built (S3 and Azure Blob are planned); unset it or use local.`);
+    problems.push(`STORAGE_PROVIDER=${e.STORAGE_PROVIDER} is not available yet (Azure Blob is planned): use local or aws_s3.`);
   }
   let signingSecret: Uint8Array = new Uint8Array();
   if (e.STORAGE_SIGNING_SECRET !== undefined) {
@@ -105,8 +109,10 @@ export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generate
       problems.push('STORAGE_PUBLIC_URL: must be an origin like https://api.example.com (http or https, no path, query or credentials).');
     } else publicUrl = url.origin;
   }
+  const s3 = s3Config(e, problems);
   return {
-    provider: 'local',
+    provider: s3 ? 'aws_s3' : 'local',
+    s3,
     localDir: e.STORAGE_LOCAL_DIR ?? join(e.DATA_DIR ?? '.data', 'files'),
     signingSecret,
     generatedSigningSecret: e.STORAGE_SIGNING_SECRET === undefined && jwt.generatedSecret,

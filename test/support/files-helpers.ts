@@ -12,10 +12,12 @@ export async function requestUpload(app: TestApp, token: string, documentId: str
   return requestFileUpload;
 }
 
-/** PUTs `body` to a signed URL with its headers, as curl would. */
+/** PUTs `body` to a signed URL with its headers, as curl would. `body`: the JSON answer (`local`), else `{ text }` (S3's XML or nothing). */
 export async function putBytes(url: string, headers: { name: string; value: string }[], body: string | Uint8Array) {
   const res = await fetch(url, { method: 'PUT', headers: Object.fromEntries(headers.map((h) => [h.name, h.value])), body });
-  return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('application/json') ?? false;
+  return { status: res.status, body: (json ? JSON.parse(text) : { text }) as { error?: { code: string }; text?: string } };
 }
 
 /** The whole flow: request, PUT, complete. Returns the file id. */

@@ -1,0 +1,23 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from '../../config/storage-s3.js';
+
+/**
+ * The SDK client for `config`'s bucket. Credentials come from the SDK's default provider chain
+ * (environment, shared config files and AWS_PROFILE, web identity, ECS/EC2 roles), resolved on
+ * first use and refreshed by the SDK.
+ *
+ * Checksums: since 3.729 the SDK adds a CRC32 checksum to every upload it sends and asks for one
+ * on reads by default (requestChecksumCalculation / responseChecksumValidation WHEN_SUPPORTED),
+ * which S3-compatible stores that predate S3's flexible checksums reject or mangle (aws-chunked
+ * bodies with trailers). WHEN_REQUIRED keeps requests plain; integrity does not depend on it:
+ * uploads are signed with the declared SHA-256, which S3 itself verifies, and `stat` compares it.
+ */
+export function createS3Client(config: S3Config): S3Client {
+  return new S3Client({
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
