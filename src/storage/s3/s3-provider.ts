@@ -122,14 +122,19 @@ export function s3Provider(client: S3Client, bucket: string): StorageProvider {
       // a single PUT that does not finish stores nothing.
       const Key = checkedKey(key);
       const counted = exactLength(meta.byteSize);
+      // The SDK pipes the body into the request without passing errors on: abort it ourselves,
+      // or a short body would leave the request (and the store) waiting for the missing bytes.
+      const abort = new AbortController();
       let failure: Error | undefined;
       pipeline(body, counted, (err) => {
-        failure = err ?? undefined;
+        if (!err) return;
+        failure = err;
+        abort.abort(err);
       });
       try {
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key, ContentType: meta.contentType, ContentLength: meta.byteSize, Body: counted }));
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key, ContentType: meta.contentType, ContentLength: meta.byteSize, Body: counted }), { abortSignal: abort.signal });
       } catch (err) {
-        // The SDK reports an aborted body as a hang-up: the stream's own error says why.
+        // The stream's own error says why, not the SDK's "aborted" or "socket hang up".
         throw failure ?? err;
       }
     },
