@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { CompleteFileUploadDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
 import type { TestApp } from './app.js';
-import { gqlOk } from './graphql.js';
+import { codes, gql, gqlOk } from './graphql.js';
 
 export const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -27,4 +28,22 @@ export async function uploadFile(app: TestApp, token: string, documentId: string
   if (put.status !== 200) throw new Error(`PUT answered ${put.status}: ${JSON.stringify(put.body)}`);
   await gqlOk(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token });
   return upload.file.id;
+}
+
+/**
+ * Asserts that `outsiderToken` (another organization's member) can neither complete nor delete
+ * the file `fileId`, nor see its document `documentId` (so nor its files), nor request an upload
+ * to it, and that each answer is the one a random id gets (NOT_FOUND, null): whatever the provider.
+ */
+export async function expectFileHiddenFrom(app: TestApp, outsiderToken: string, fileId: string, documentId: string): Promise<void> {
+  const as = { token: outsiderToken };
+  for (const id of [fileId, randomUUID()]) {
+    expect(codes(await gql(app, CompleteFileUploadDocument, { fileId: id }, as))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(app, DeleteFileDocument, { id }, as))).toEqual(['NOT_FOUND']);
+  }
+  for (const id of [documentId, randomUUID()]) {
+    expect((await gql(app, DocumentFilesDocument, { id }, as)).data?.document).toBeNull();
+    const input = { documentId: id, filename: 'x.txt', contentType: 'text/plain', byteSize: 1, sha256: sha256Hex('x') };
+    expect(codes(await gql(app, RequestFileUploadDocument, { input }, as))).toEqual(['NOT_FOUND']);
+  }
 }
