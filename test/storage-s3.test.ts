@@ -4,7 +4,8 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument } from '../src/client/generated/graphql.js';
 import { loadConfig } from '../src/config/index.js';
-import { createS3Client } from '../src/storage/s3/s3-client.js';
+import { createStorage } from '../src/storage/index.js';
+import { createS3Client, S3CredentialsMissing } from '../src/storage/s3/s3-client.js';
 import { s3Provider } from '../src/storage/s3/s3-provider.js';
 import type { StorageProvider } from '../src/storage/storage-provider.js';
 import { startApp, type TestApp } from './support/app.js';
@@ -215,6 +216,25 @@ describe('read, write, stat, delete', () => {
 });
 
 describe('configuration', () => {
+  it('refuses to start without credentials from the provider chain', async () => {
+    const saved = { ...process.env };
+    for (const k of CREDENTIAL_VARS) delete process.env[k];
+    // No instance metadata service to wait for on a test machine.
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = process.env.AWS_CONFIG_FILE = '/nonexistent';
+    try {
+      const err = await createStorage(app.config.storage, app.server).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(S3CredentialsMissing);
+      expect((err as Error).message).toContain('AWS_ACCESS_KEY_ID');
+    } finally {
+      for (const k of ['AWS_EC2_METADATA_DISABLED', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', ...CREDENTIAL_VARS]) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+    }
+    await expect(createStorage(app.config.storage, app.server)).resolves.toMatchObject({ name: 'aws_s3' });
+  });
+
   it('aws_s3 reads bucket, region, endpoint and path style', () => {
     const storage = loadConfig({ STORAGE_PROVIDER: 'aws_s3', STORAGE_S3_BUCKET: 'acme-files', STORAGE_S3_REGION: 'eu-west-1' }).storage;
     expect(storage).toMatchObject({ provider: 'aws_s3', s3: { bucket: 'acme-files', region: 'eu-west-1', endpoint: undefined, forcePathStyle: false } });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StorageConfig } from '../config/storage.js';
 import { localProvider } from './local/local-provider.js';
 import { registerLocalStorageRoutes } from './local/local-routes.js';
-import { createS3Client } from './s3/s3-client.js';
+import { createS3Client, requireCredentials } from './s3/s3-client.js';
 import { s3Provider } from './s3/s3-provider.js';
 import type { StorageProvider } from './storage-provider.js';
 
@@ -11,9 +11,14 @@ export type { StorageProvider } from './storage-provider.js';
 /**
  * The configured provider (STORAGE_PROVIDER: `local` or `aws_s3`), with whatever routes it
  * needs registered on `app` (`local` serves its signed URLs itself: /files/<token>).
+ * `aws_s3` without credentials raises S3CredentialsMissing (s3-client.ts): the server does not start.
  */
 export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
-  if (config.provider === 'aws_s3') return s3Provider(createS3Client(config.s3!), config.s3!.bucket);
+  if (config.provider === 'aws_s3') {
+    const client = createS3Client(config.s3!);
+    await requireCredentials(client);
+    return s3Provider(client, config.s3!.bucket);
+  }
   await registerLocalStorageRoutes(app, config.localDir, config.signingSecret);
   return localProvider(config.localDir, config.signingSecret);
 }

@@ -21,3 +21,27 @@ export function createS3Client(config: S3Config): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
+
+/** Raised at start when the SDK's provider chain finds no credentials: the server does not start. */
+export class S3CredentialsMissing extends Error {
+  constructor(cause: unknown) {
+    super(
+      'STORAGE_PROVIDER=aws_s3: the AWS SDK found no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role).',
+      { cause },
+    );
+    this.name = 'S3CredentialsMissing';
+  }
+}
+
+/**
+ * Resolves the client's credentials once, at start, so a deployment without any is refused then
+ * rather than answering every upload with an internal error. Touches no bucket: a store that is
+ * down for a moment does not stop the API from starting. Raises S3CredentialsMissing.
+ */
+export async function requireCredentials(client: S3Client): Promise<void> {
+  try {
+    await client.config.credentials();
+  } catch (err) {
+    throw new S3CredentialsMissing(err);
+  }
+}
