@@ -34,7 +34,7 @@ let a: TestOrg;
 let b: TestOrg;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
+  s3 = await startLocalS3(REGION);
   for (const k of CREDENTIAL_VARS) delete process.env[k];
   process.env.AWS_ACCESS_KEY_ID = S3RVER_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = S3RVER_CREDENTIALS.secretAccessKey;
@@ -108,18 +108,26 @@ describe('upload flow through the API', () => {
     expect((await fetch(listed!.downloadUrl)).status).toBe(404);
   });
 
-  it('bytes of another SHA-256 or size (a store that does not check) leave nothing visible: no object, no row', async () => {
-    for (const [declared, sent, dropLength] of [['declared', 'DECLARED', false], ['four', 'four and more', true]] as const) {
-      const upload = await requestUpload(app, a.owner.token, a.documents[1]!.id, declared);
-      // s3rver ignores x-amz-checksum-sha256 and the signature (S3 answers BadDigest / SignatureDoesNotMatch).
-      const headers = upload.uploadHeaders.filter((h) => !(dropLength && h.name === 'content-length'));
-      expect((await putBytes(upload.uploadUrl, headers, sent)).status).toBe(200);
-      const key = `${a.id}/${upload.file.id}`;
+  it('bytes of another SHA-256 or size leave nothing visible: no object, no row', async () => {
+    const refusedAtCompletion = async (fileId: string) => {
+      const key = `${a.id}/${fileId}`;
       expect(await keysInStore(key)).toEqual([key]);
-      expect(codes(await gql(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token: a.owner.token }))).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await gql(app, CompleteFileUploadDocument, { fileId }, { token: a.owner.token }))).toEqual(['BAD_USER_INPUT']);
       expect(await keysInStore(key)).toEqual([]);
-      expect(await fileRow(a.id, upload.file.id)).toBeUndefined();
-    }
+      expect(await fileRow(a.id, fileId)).toBeUndefined();
+    };
+    // Same size, other bytes: S3 answers 400 BadDigest (x-amz-checksum-sha256); s3rver stores them.
+    const sameSize = await requestUpload(app, a.owner.token, a.documents[1]!.id, 'declared');
+    expect((await putBytes(sameSize.uploadUrl, sameSize.uploadHeaders, 'DECLARED')).status).toBe(200);
+    await refusedAtCompletion(sameSize.file.id);
+    // Another size: Content-Length is signed, so the store refuses the PUT and holds nothing.
+    const otherSize = await requestUpload(app, a.owner.token, a.documents[1]!.id, 'four');
+    const unsized = otherSize.uploadHeaders.filter((h) => h.name !== 'content-length');
+    expect(await putBytes(otherSize.uploadUrl, unsized, 'four and more')).toMatchObject({ status: 403, body: { text: expect.stringContaining('SignatureDoesNotMatch') } });
+    expect(await keysInStore(`${a.id}/${otherSize.file.id}`)).toEqual([]);
+    // Another size in the store all the same (written by other means): refused at completion.
+    await storage.write(`${a.id}/${otherSize.file.id}`, Readable.from([Buffer.from('four and more')]), { byteSize: 13, contentType: 'text/plain' });
+    await refusedAtCompletion(otherSize.file.id);
     expect(await filesOf(a, a.documents[1]!.id)).toEqual([]);
   });
 
@@ -155,6 +163,19 @@ describe('what a presigned URL is signed for', () => {
     expect(await presignedUrlVerifies(upload.uploadUrl, 'PUT', headers, S3RVER_CREDENTIALS, 'eu-west-1')).toBe(false);
     // The untouched URL and headers.
     expect(await verifies(upload.uploadUrl, 'PUT', headers)).toBe(true);
+
+    // The same over HTTP: the store (behind the verifying proxy) refuses each edit, stores nothing.
+    const refused = async (res: Promise<Response>) => {
+      const answer = await res;
+      expect([answer.status, await answer.text()]).toEqual([403, expect.stringContaining('SignatureDoesNotMatch')]);
+    };
+    await refused(fetch(otherKey, { method: 'PUT', headers, body: bytes }));
+    await refused(fetch(withParam(upload.uploadUrl, 'X-Amz-Expires', '3600'), { method: 'PUT', headers, body: bytes }));
+    await refused(fetch(upload.uploadUrl, { method: 'PUT', headers: { ...headers, 'content-type': 'application/pdf' }, body: bytes }));
+    await refused(fetch(upload.uploadUrl, { method: 'GET' }));
+    expect(await keysInStore(`${b.id}/`)).toEqual([]);
+    expect(await keysInStore(`${a.id}/${upload.file.id}`)).toEqual([]);
+    expect((await putBytes(upload.uploadUrl, upload.uploadHeaders, bytes)).status).toBe(200);
   });
 
   it("a download URL's name and type are signed; an expired URL is refused by the store", async () => {

@@ -15,7 +15,7 @@ export type { StorageProvider } from './storage-provider.js';
  */
 export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
   if (config.provider === 'aws_s3') {
-    const client = createS3Client(config.s3!);
+    const client = createS3Client(config.s3!, app.log);
     await requireCredentials(client);
     return s3Provider(client, config.s3!.bucket);
   }

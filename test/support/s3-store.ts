@@ -1,5 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -8,6 +10,10 @@ import S3rver from 's3rver';
 // A local S3-compatible store for the `aws_s3` provider's tests (npm s3rver, on a free loopback
 // port), and an independent SigV4 check of presigned URLs: s3rver parses SigV4 query
 // authentication and enforces X-Amz-Date + X-Amz-Expires, but does not verify the signature.
+// So the store is reached through a proxy that verifies every presigned request's signature as S3
+// does on receipt (presignedUrlVerifies) and answers 403 SignatureDoesNotMatch otherwise.
+// Requests signed in the Authorization header (the API's own HeadObject, GetObject, DeleteObject
+// calls) pass unverified.
 
 /** s3rver's built-in account: the only credentials it knows. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -21,20 +27,47 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-/** s3rver on a free loopback port with one empty bucket, objects in a fresh temporary directory. */
-export async function startLocalS3(bucket = 'tenantql-files'): Promise<LocalS3> {
+/**
+ * s3rver on a free loopback port with one empty bucket (objects in a fresh temporary directory),
+ * behind a signature-checking proxy on another free port: `endpoint` is the proxy's. Presigned
+ * requests are checked for s3rver's credentials in `region`.
+ */
+export async function startLocalS3(region: string, bucket = 'tenantql-files'): Promise<LocalS3> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantql-s3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
-  const { port } = await server.run();
+  const store = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket, configs: [] }] });
+  const { port } = await store.run();
+  const proxy = createServer((req, res) => void forward(req, res, port, region));
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     bucket,
     dir,
     close: async () => {
-      await server.close();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await store.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Refuses a presigned request whose signature does not verify; hands everything else to s3rver on `port`. */
+async function forward(req: IncomingMessage, res: ServerResponse, port: number, region: string): Promise<void> {
+  const url = `http://${req.headers.host}${req.url}`;
+  if (new URL(url).searchParams.has('X-Amz-Signature')) {
+    const sent = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    if (!(await presignedUrlVerifies(url, req.method!, sent, S3RVER_CREDENTIALS, region))) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' }).end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code></Error>');
+      return;
+    }
+  }
+  const upstream = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    res.writeHead(answer.statusCode!, answer.headers);
+    answer.pipe(res);
+  });
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
 }
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;

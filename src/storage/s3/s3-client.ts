@@ -1,10 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { FastifyBaseLogger } from 'fastify';
 import type { S3Config } from '../../config/storage-s3.js';
 
 /**
  * The SDK client for `config`'s bucket. Credentials come from the SDK's default provider chain
  * (environment, shared config files and AWS_PROFILE, web identity, ECS/EC2 roles), resolved on
- * first use and refreshed by the SDK.
+ * first use and refreshed by the SDK. `log`: where the SDK's warnings and errors go (the console without).
  *
  * Checksums: since 3.729 the SDK adds a CRC32 checksum to every upload it sends and asks for one
  * on reads by default (requestChecksumCalculation / responseChecksumValidation WHEN_SUPPORTED),
@@ -12,8 +13,12 @@ import type { S3Config } from '../../config/storage-s3.js';
  * bodies with trailers). WHEN_REQUIRED keeps requests plain; integrity does not depend on it:
  * uploads are signed with the declared SHA-256, which S3 itself verifies, and `stat` compares it.
  */
-export function createS3Client(config: S3Config): S3Client {
+export function createS3Client(config: S3Config, log?: Pick<FastifyBaseLogger, 'warn' | 'error'>): S3Client {
+  // Without a logger the SDK writes its warnings to the console; its info lines (one per call,
+  // with the input) are not wanted in the service's log.
+  const logger = log && { debug: () => {}, info: () => {}, warn: (...m: unknown[]) => log.warn({ sdk: 'aws-s3' }, m.map(String).join(' ')), error: (...m: unknown[]) => log.error({ sdk: 'aws-s3' }, m.map(String).join(' ')) };
   return new S3Client({
+    logger,
     region: config.region,
     endpoint: config.endpoint,
     forcePathStyle: config.forcePathStyle,
