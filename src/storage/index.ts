@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { StorageConfig } from '../config/storage.js';
 import { localProvider } from './local/local-provider.js';
 import { registerLocalStorageRoutes } from './local/local-routes.js';
-import { createS3Client, requireCredentials } from './s3/s3-client.js';
-import { s3Provider } from './s3/s3-provider.js';
 import type { StorageProvider } from './storage-provider.js';
 
 export type { StorageProvider } from './storage-provider.js';
@@ -15,6 +13,9 @@ export type { StorageProvider } from './storage-provider.js';
  */
 export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
   if (config.provider === 'aws_s3') {
+    // Loaded only here: the AWS SDK takes about half a second to load, which `local` deployments,
+    // the CLI and every test server would otherwise pay.
+    const [{ createS3Client, requireCredentials }, { s3Provider }] = await Promise.all([import('./s3/s3-client.js'), import('./s3/s3-provider.js')]);
     const client = createS3Client(config.s3!, app.log);
     await requireCredentials(client);
     return s3Provider(client, config.s3!.bucket);
