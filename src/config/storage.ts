@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { azureStorageConfig, azureStorageEnvSchema, type AzureStorageConfig } from './storage-azure.js';
+import { s3Config, s3EnvSchema, type S3Config } from './storage-s3.js';
 
 // Document files (src/storage/): which provider stores them, the limits, and how signed URLs are
 // made. Spread into envSchema (env-schema.ts); `.env.example` documents each variable.
@@ -9,9 +10,8 @@ import { azureStorageConfig, azureStorageEnvSchema, type AzureStorageConfig } fr
 const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const positiveInt = (message: string) => z.coerce.number({ message }).int({ message }).min(1, { message });
 
-/** Providers this code knows; `aws_s3` is not built yet (issue 12). */
+/** Providers this code knows, all built: local disk, S3 (or S3-compatible) and Azure Blob. */
 const PROVIDERS = ['local', 'aws_s3', 'azure'] as const;
-const NOT_BUILT: ReadonlySet<string> = new Set(['aws_s3']);
 
 /** A media type as `type/subtype` (RFC 6838, 4.2: restricted names), lower case, no parameters. */
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
@@ -23,7 +23,7 @@ export const DEFAULT_ALLOWED_CONTENT_TYPES = [
 ];
 
 export const storageEnvSchema = {
-  /** `local` (default). `aws_s3` and `azure` are named by the design but refused until built. */
+  /** `local` (default), `aws_s3` or `azure`. */
   STORAGE_PROVIDER: z.preprocess(blankAsUndefined, z.enum(PROVIDERS, { message: 'must be local, aws_s3 or azure' }).default('local')),
   /** Where the `local` provider keeps objects (default: DATA_DIR/files). */
   STORAGE_LOCAL_DIR: z.preprocess(blankAsUndefined, z.string().optional()),
@@ -47,12 +47,15 @@ export const storageEnvSchema = {
   /** The origin signed `local` URLs start with (behind a proxy); default: the GraphQL request's own. */
   STORAGE_PUBLIC_URL: z.preprocess(blankAsUndefined, z.string().optional()),
   ...azureStorageEnvSchema,
+  ...s3EnvSchema,
 };
 
 type StorageEnv = { [K in keyof typeof storageEnvSchema]?: z.infer<(typeof storageEnvSchema)[K]> } & { DATA_DIR?: string };
 
 export interface StorageConfig {
   provider: (typeof PROVIDERS)[number];
+  /** `aws_s3`: bucket, region, endpoint (storage-s3.ts). */
+  s3?: S3Config;
   /** `local`: the directory holding `<organization id>/<file id>` objects. */
   localDir: string;
   /** `local`: the HMAC-SHA256 key of signed URLs. */
@@ -77,9 +80,6 @@ const MIN_SECRET_BYTES = 32;
  * media type in the list, a maximum above the quota, a public URL that is not an http(s) origin.
  */
 export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generatedSecret: boolean }, problems: string[]): StorageConfig {
-  if (e.STORAGE_PROVIDER && NOT_BUILT.has(e.STORAGE_PROVIDER)) {
-    problems.push(`STORAGE_PROVIDER=${e.STORAGE_PROVIDER} is not available yet: local and azure are built (S3 is planned); unset it or use local.`);
-  }
   let signingSecret: Uint8Array = new Uint8Array();
   if (e.STORAGE_SIGNING_SECRET !== undefined) {
     if (Buffer.byteLength(e.STORAGE_SIGNING_SECRET) < MIN_SECRET_BYTES) {
@@ -110,8 +110,10 @@ export function storageConfig(e: StorageEnv, jwt: { secret: Uint8Array; generate
     } else publicUrl = url.origin;
   }
   const azure = azureStorageConfig(e.STORAGE_PROVIDER, e, problems);
+  const s3 = s3Config(e, problems);
   return {
     provider: e.STORAGE_PROVIDER ?? 'local',
+    s3,
     localDir: e.STORAGE_LOCAL_DIR ?? join(e.DATA_DIR ?? '.data', 'files'),
     signingSecret,
     generatedSigningSecret: e.STORAGE_SIGNING_SECRET === undefined && jwt.generatedSecret,

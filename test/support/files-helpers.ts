@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { expect } from 'vitest';
-import { CompleteFileUploadDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
+import { CompleteFileUploadDocument, DeleteFileDocument, DocumentFilesDocument, RequestFileUploadDocument } from '../../src/client/generated/graphql.js';
 import type { StorageProvider } from '../../src/storage/index.js';
 import type { TestApp } from './app.js';
 import { withSql } from './database.js';
-import { gqlOk } from './graphql.js';
+import { codes, gql, gqlOk } from './graphql.js';
 
 export const sha256Hex = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -16,11 +16,12 @@ export async function requestUpload(app: TestApp, token: string, documentId: str
   return requestFileUpload;
 }
 
-/** PUTs `body` to a signed URL with its headers, as curl would. `body`: the answer's JSON, or its text (a store's XML, say). */
+/** PUTs `body` to a signed URL with its headers, as curl would. `body`: the JSON answer (`local`), else `{ text }` (S3's XML or nothing). */
 export async function putBytes(url: string, headers: { name: string; value: string }[], body: string | Uint8Array) {
   const res = await fetch(url, { method: 'PUT', headers: Object.fromEntries(headers.map((h) => [h.name, h.value])), body });
-  const json = res.headers.get('content-type')?.startsWith('application/json');
-  return { status: res.status, body: (json ? await res.json() : { text: await res.text() }) as { error?: { code: string }; text?: string } };
+  const text = await res.text();
+  const json = res.headers.get('content-type')?.includes('application/json') ?? false;
+  return { status: res.status, body: (json ? JSON.parse(text) : { text }) as { error?: { code: string }; text?: string } };
 }
 
 /** The whole flow: request, PUT, complete. Returns the file id. */
@@ -59,4 +60,22 @@ export async function expectReadWrite(provider: StorageProvider, key: string): P
   await provider.delete(key);
   expect(await provider.read(key)).toBeNull();
   await provider.delete(key);
+}
+
+/**
+ * Asserts that `outsiderToken` (another organization's member) can neither complete nor delete
+ * the file `fileId`, nor see its document `documentId` (so nor its files), nor request an upload
+ * to it, and that each answer is the one a random id gets (NOT_FOUND, null): whatever the provider.
+ */
+export async function expectFileHiddenFrom(app: TestApp, outsiderToken: string, fileId: string, documentId: string): Promise<void> {
+  const as = { token: outsiderToken };
+  for (const id of [fileId, randomUUID()]) {
+    expect(codes(await gql(app, CompleteFileUploadDocument, { fileId: id }, as))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(app, DeleteFileDocument, { id }, as))).toEqual(['NOT_FOUND']);
+  }
+  for (const id of [documentId, randomUUID()]) {
+    expect((await gql(app, DocumentFilesDocument, { id }, as)).data?.document).toBeNull();
+    const input = { documentId: id, filename: 'x.txt', contentType: 'text/plain', byteSize: 1, sha256: sha256Hex('x') };
+    expect(codes(await gql(app, RequestFileUploadDocument, { input }, as))).toEqual(['NOT_FOUND']);
+  }
 }

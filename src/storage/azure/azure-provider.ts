@@ -9,7 +9,7 @@ import {
   type BlockBlobClient,
 } from '@azure/storage-blob';
 import type { AzureStorageConfig } from '../../config/storage-azure.js';
-import { attachment } from '../content-disposition.js';
+import { attachmentDisposition } from '../content-disposition.js';
 import { exactSize } from '../exact-size.js';
 import { isObjectKey } from '../object-key.js';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
@@ -60,7 +60,7 @@ export function azureProvider(config: AzureStorageConfig, maxFileBytes: number):
       return { url, headers: { 'x-ms-blob-type': 'BlockBlob', 'content-type': grant.contentType }, expiresAt };
     },
     async signDownload(grant: DownloadGrant): Promise<string> {
-      return sasUrl(blobOf(grant.key), 'r', seconds(grant.expiresAt), { contentDisposition: attachment(grant.filename), contentType: grant.contentType });
+      return sasUrl(blobOf(grant.key), 'r', seconds(grant.expiresAt), { contentDisposition: attachmentDisposition(grant.filename), contentType: grant.contentType });
     },
     async stat(key: string): Promise<StoredObject | null> {
       const blob = blobOf(key);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { attachment } from '../content-disposition.js';
+import { attachmentDisposition } from '../content-disposition.js';
 import { objectPath } from './local-provider.js';
 import { verifyToken, type SignedClaims } from './signed-token.js';
 
@@ -93,7 +93,7 @@ export async function registerLocalStorageRoutes(app: FastifyInstance, dir: stri
       return reply
         .header('content-type', claims.t)
         .header('content-length', String(found.size))
-        .header('content-disposition', attachment(claims.n))
+        .header('content-disposition', attachmentDisposition(claims.n))
         .header('x-content-type-options', 'nosniff')
         .header('cache-control', 'private, no-store')
         .send(createReadStream(path));
