@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 // The provider-neutral face of document files. Services (src/modules/file/) speak only this; a
 // provider (local now; S3 and Azure Blob later) turns it into its own signed URLs and calls.
 
@@ -53,4 +54,8 @@ export interface StorageProvider {
   stat(key: string): Promise<StoredObject | null>;
   /** Removes the object; no error when there is none. */
   delete(key: string): Promise<void>;
+  /** The object's bytes as a stream, or null when there is none (export, verification). */
+  read(key: string): Promise<Readable | null>;
+  /** Stores exactly `meta.byteSize` bytes from `body` under `key`, replacing any object there (import). */
+  write(key: string, body: Readable, meta: { byteSize: number; contentType: string }): Promise<void>;
 }

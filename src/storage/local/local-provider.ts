@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
 import { isObjectKey } from '../object-key.js';
+import { writeObject } from './object-write.js';
 import { signToken } from './signed-token.js';
 
 /**
@@ -19,6 +21,7 @@ export function objectPath(dir: string, key: string): string {
  * Files on this machine's disk under `dir` (STORAGE_LOCAL_DIR), with signed URLs served by the API
  * itself (local-routes.ts): `PUT|GET <origin>/files/<token>`, the token signed with `secret`.
  * For one instance or instances sharing a directory; `stat` reads the whole object to hash it.
+ * `write` refuses (throws, storing nothing) a body of another length than `meta.byteSize`.
  */
 export function localProvider(dir: string, secret: Uint8Array): StorageProvider {
   const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -44,6 +47,20 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
     },
     async delete(key: string): Promise<void> {
       await rm(objectPath(dir, key), { force: true });
+    },
+    async read(key: string): Promise<Readable | null> {
+      const path = objectPath(dir, key);
+      // Opened before it is handed out, so a missing object is null here rather than a stream error later.
+      const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      return handle ? handle.createReadStream() : null;
+    },
+    async write(key: string, body: Readable, meta: { byteSize: number; contentType: string }): Promise<void> {
+      // The content type is the file row's; a file on disk has none to keep.
+      const written = await writeObject(dir, key, body, meta.byteSize, (w) => w.byteSize === meta.byteSize);
+      if (!written.stored) throw new Error(`write ${key}: ${written.byteSize} bytes arrived, ${meta.byteSize} expected; nothing was stored`);
     },
   };
 }
