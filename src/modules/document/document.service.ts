@@ -1,4 +1,4 @@
-import { Document } from '../../db/entities/index.js';
+import { Document, StoredFile } from '../../db/entities/index.js';
 import type { DocumentRecord } from '../../graphql/models.js';
 import { randomUUID } from 'node:crypto';
 import { atLeast } from '../../auth/roles.js';
@@ -9,6 +9,8 @@ import type { RequestScope } from '../../tenancy/request-scope.js';
 import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
 import { appendActivity } from '../activity/activity.service.js';
 import { audited } from '../audited.js';
+import { deleteObjectsAfterCommit } from '../file/file-lifecycle.js';
+import type { StorageProvider } from '../../storage/index.js';
 import { findDocument, findDocumentPage } from './document.queries.js';
 
 const TITLE = { min: 1, max: 200 };
@@ -84,14 +86,23 @@ export async function setArchived(scope: RequestScope, rawId: string, archived: 
   });
 }
 
-export async function deleteDocument(scope: RequestScope, rawId: string): Promise<string> {
+/**
+ * The author or an ADMIN. Deletes the document; its comments and file rows go with it (foreign
+ * keys' cascade, which queues the files' keys: file_lifecycle migration), and the files' bytes
+ * are deleted once the request has committed. Returns the id.
+ */
+export async function deleteDocument(scope: RequestScope, rawId: string, storage: StorageProvider): Promise<string> {
   const id = parseId(rawId);
-  return audited(scope, { action: 'document.delete', target: target(id), requires: 'MEMBER', describe: 'Deleting documents' }, async (em) => {
+  let keys: string[] = [];
+  const deleted = await audited(scope, { action: 'document.delete', target: target(id), requires: 'MEMBER', describe: 'Deleting documents' }, async (em) => {
     const doc = await load(em, id);
     if (!atLeast(scope.role, 'ADMIN') && doc.createdById !== scope.userId) {
       throw forbidden('Only the author or an ADMIN can delete this document.');
     }
+    keys = (await em.find(StoredFile, { documentId: id }, { fields: ['objectKey'] })).map((f) => f.objectKey);
     em.remove(doc);
     return id;
   });
+  deleteObjectsAfterCommit(scope, storage, keys);
+  return deleted;
 }
