@@ -99,7 +99,7 @@ export async function deleteDocument(scope: RequestScope, rawId: string, storage
     if (!atLeast(scope.role, 'ADMIN') && doc.createdById !== scope.userId) {
       throw forbidden('Only the author or an ADMIN can delete this document.');
     }
-    keys = (await em.find(StoredFile, { documentId: id }, { fields: ['objectKey'] })).map((f) => f.objectKey);
+    keys = (await em.find(StoredFile, { documentId: id })).map((f) => f.objectKey);
     em.remove(doc);
     return id;
   });

@@ -42,7 +42,8 @@ export async function sweepFiles(pools: PlacementPools, storage: StorageProvider
           const due = await connection.execute<{ object_key: string }[]>('select "object_key" from sweep_files(?, ?)', [abandonedBefore(limits, now), SWEEP_BATCH]);
           const keys = due.map((r) => r.object_key);
           for (const key of keys) await storage.delete(key);
-          if (keys.length > 0) await connection.execute('select forget_file_deletions(?::text[])', [keys]);
+          // As one JSON text: the driver would spread an array into a list of parameters.
+          if (keys.length > 0) await connection.execute('select forget_file_deletions(array(select json_array_elements_text(?::json)))', [JSON.stringify(keys)]);
           deleted += keys.length;
           if (keys.length < SWEEP_BATCH) break;
         }
