@@ -95,6 +95,8 @@ const rules: Rule[] = [
       'tenancy/mobility/import-users.ts',
       'tenancy/mobility/organization-entries.ts',
       'tenancy/mobility/owner-connection.ts',
+      // The organization's file rows (and queued deletions) whose bytes export, import, verify and erase handle.
+      'tenancy/mobility/file-objects.ts',
     ],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },

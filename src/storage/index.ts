@@ -12,5 +12,13 @@ export type { StorageProvider } from './storage-provider.js';
  */
 export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
   await registerLocalStorageRoutes(app, config.localDir, config.signingSecret);
+  return storageProvider(config);
+}
+
+/**
+ * The configured provider without any route: what the command line (export, import, verify,
+ * erase) reads and writes objects with. Its signed URLs work only where a server serves them.
+ */
+export function storageProvider(config: StorageConfig): StorageProvider {
   return localProvider(config.localDir, config.signingSecret);
 }
