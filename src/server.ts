@@ -17,6 +17,7 @@ import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors
 import { buildSchema } from './graphql/schema.js';
 import { createMailer } from './mail/mailer.js';
 import { createStorage } from './storage/index.js';
+import { startFileSweeps } from './modules/file/file-sweep.js';
 import { registerGraphQLMetrics, rateLimitMetricsPlugin } from './metrics/graphql-metrics.js';
 import type { Metrics } from './metrics/metrics.js';
 import { poolStatsOf } from './db/pool-stats.js';
@@ -163,6 +164,10 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
 
   // Document files (src/storage/): after the error handler, so its routes keep it.
   const storage = await createStorage(config.storage, app);
+  // Abandoned uploads and the objects of deleted files (src/modules/file/file-sweep.ts); stopped
+  // before the pools close (preClose runs before every onClose).
+  const sweeps = startFileSweeps(router.pools, storage, config.storage, logger);
+  app.addHook('preClose', () => sweeps.stop());
 
   const authenticate = createAuthenticator(config);
   const { loginThrottle, signUpThrottle, invitationThrottle } = rateLimits;

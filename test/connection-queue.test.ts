@@ -7,8 +7,8 @@ import { uploadFile } from './support/files-helpers.js';
 import { gql, gqlOk } from './support/graphql.js';
 
 // One request, one connection, one queue (src/tenancy/connection-queue.ts): a page of documents
-// whose comments come from a fixed statement (TenantSql) and whose files come from the ORM, one
-// find per document, resolved side by side by GraphQL. Without the queue those statements reach
+// whose comments and files come from fixed statements (TenantSql), beside the members, the
+// invitations and the audit trail, which come from the ORM, resolved side by side by GraphQL. Without the queue those statements reach
 // `pg` while another runs on the same connection: pg 8 queues them and warns, pg 9 refuses.
 
 let app: TestApp;
@@ -28,13 +28,18 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-const PAGE = `query { documents(first: 10) { edges { node {
-  id title createdBy { id name }
-  comments(first: 3) { body author { id } }
-  files { id filename }
-} } } }`;
+const PAGE = `query {
+  documents(first: 10) { edges { node {
+    id title createdBy { id name }
+    comments(first: 3) { body author { id } }
+    files { id filename }
+  } } }
+  members { role }
+  invitations { id }
+  activity(first: 5) { edges { node { action } } }
+}`;
 
-type Page = { documents: { edges: { node: { id: string; title: string; createdBy: { id: string }; comments: { body: string }[]; files: { id: string; filename: string }[] } }[] } };
+type Page = { members: { role: string }[]; documents: { edges: { node: { id: string; title: string; createdBy: { id: string }; comments: { body: string }[]; files: { id: string; filename: string }[] } }[] } };
 
 /**
  * Runs `fn` and reports what pg saw: how many statements were handed to a client that was still
@@ -67,7 +72,7 @@ async function watchPg(fn: () => Promise<void>): Promise<{ sent: number; overlap
 }
 
 describe('one queue per request connection', () => {
-  it('a page whose comments (fixed statement) and files (ORM, one find per document) resolve side by side: no overlap, no warning, the right rows', async () => {
+  it('a page of documents (fixed statements) and the members, invitations and audit trail (ORM) resolve side by side: no overlap, no warning, the right rows', async () => {
     let res: Awaited<ReturnType<typeof gql<Page, never>>> | undefined;
     const seen = await watchPg(async () => {
       res = await gql<Page, never>(app, PAGE, undefined, { token: a.owner.token });
@@ -82,7 +87,8 @@ describe('one queue per request connection', () => {
       expect(node.comments).toEqual(i < 3 ? [{ body: `on ${node.title}`, author: { id: a.owner.id } }] : []);
       expect(node.files).toEqual(i === 1 ? [{ id: fileId, filename: 'queued.txt' }] : []);
     }
-    // BEGIN+enter, the page, the comments, four finds of files, the download URL's audit event, COMMIT.
+    expect(res!.data!.members).toEqual([{ role: 'OWNER' }]);
+    // BEGIN+enter, the page, the comments, the files, the members, the invitations, the audit trail (and its own audit event), COMMIT.
     expect(seen.sent).toBeGreaterThanOrEqual(8);
     expect(seen.warnings).toEqual([]);
     expect(seen.overlapping).toBe(0);

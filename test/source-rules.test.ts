@@ -54,6 +54,8 @@ const rules: Rule[] = [
       'db/placement-database.ts',
       // Calls record_membership_index, which sets the organization itself (placement migration).
       'tenancy/placement/membership-index.ts',
+      // Calls sweep_files and forget_file_deletions, which set each organization themselves (file_lifecycle migration).
+      'modules/file/file-sweep.ts',
     ],
     samples: ["await em.execute('select 1')", 'const knex = em.getKnex();', "em.getConnection('write')", "raw('now()')"],
   },
@@ -94,6 +96,8 @@ const rules: Rule[] = [
       'tenancy/mobility/import-users.ts',
       'tenancy/mobility/organization-entries.ts',
       'tenancy/mobility/owner-connection.ts',
+      // The organization's file rows (and queued deletions) whose bytes export, import, verify and erase handle.
+      'tenancy/mobility/file-objects.ts',
     ],
     samples: ["await client.query('select 1')", 'connection.query<Row>({ text })'],
   },

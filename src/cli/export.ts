@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { storageProvider } from '../storage/index.js';
 import { exportOrganization } from '../tenancy/mobility/export-organization.js';
 import { CliError } from './cli-error.js';
 import type { CommandOutput } from './command.js';
@@ -14,6 +15,8 @@ export interface ExportReport {
   includesPasswordHashes: boolean;
   /** Per entry: rows and content hash, as the manifest records them. */
   entries: Record<string, { rows: number; hash: string }>;
+  /** Completed files whose bytes the archive carries, and those bytes in all. */
+  files: { count: number; bytes: number };
 }
 
 /**
@@ -31,6 +34,7 @@ export async function exportCommand(args: { organization: string; out: string; i
   const manifest = await exportOrganization({ organizationId: entry.id, placement: entry.placement, url, epoch: entry.epoch }, file, {
     includePasswordHashes: args.includePasswordHashes,
     sharedUrl: ctx.sharedUrl,
+    storage: await storageProvider(ctx.config.storage),
   });
   const entries = Object.fromEntries(Object.entries(manifest.entries).map(([name, e]) => [name, { rows: e.rows, hash: e.hash }]));
   const report: ExportReport = {
@@ -39,6 +43,7 @@ export async function exportCommand(args: { organization: string; out: string; i
     schemaVersion: manifest.schemaVersion,
     includesPasswordHashes: manifest.includesPasswordHashes,
     entries,
+    files: manifest.files ?? { count: 0, bytes: 0 },
   };
   return { data: report, text: () => render(report) };
 }
@@ -48,5 +53,6 @@ function render(report: ExportReport): string {
   const hashes = report.includesPasswordHashes
     ? 'It carries password hashes: keep it as secret as the database.'
     : 'Without password hashes: members new to the target deployment sign in after setting a password (see README, "Moving a tenant").';
-  return `${table}\n\n${report.organization.slug} (${report.organization.id}) exported to ${report.file}. ${hashes}`;
+  const files = `${report.files.count} file(s), ${report.files.bytes} bytes, carried with their SHA-256.`;
+  return `${table}\n\n${report.organization.slug} (${report.organization.id}) exported to ${report.file}: ${files} ${hashes}`;
 }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { migratePlacement } from '../db/placement-database.js';
+import { storageProvider } from '../storage/index.js';
 import { importOrganization, type ImportResult } from '../tenancy/mobility/import-organization.js';
 import { SHARED_PLACEMENT } from '../tenancy/placement/placement-name.js';
 import { CliError } from './cli-error.js';
@@ -30,6 +31,7 @@ export async function importCommand(args: { file: string; to: string }): Promise
     sharedUrl: ctx.sharedUrl,
     mode: config.mode,
     defaultOrganizationId: config.defaultOrganizationId,
+    storage: await storageProvider(config.storage),
   });
   return { data: result, text: () => render(result) };
 }

@@ -50,8 +50,8 @@ export interface OrmSettings {
   unnamedStatements?: boolean;
   /**
    * The connections' application_name (pg_stat_activity shows it; PostgreSQL keeps 63 bytes):
-   * unless given, PGAPPNAME (libpq's and pg's variable) or `tenantql`, so an operator can tell the
-   * pools apart.
+   * unless given, pg's default (the PGAPPNAME environment variable, else none). Each placement's
+   * pool names itself, so an operator can tell them apart.
    */
   applicationName?: string;
   /**
@@ -66,7 +66,7 @@ export interface OrmSettings {
  * MikroORM CLI (src/mikro-orm.config.ts): entities, the tenant filters and guards, the migrations
  * and the demo-data seeder beside this module. `poolMax` in connections (default 10).
  */
-export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName = process.env.PGAPPNAME || 'tenantql', logger }: OrmSettings): Options {
+export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role, unnamedStatements, contextName, applicationName, logger }: OrmSettings): Options {
   const afterCreate = afterCreateFor({ role, unnamedStatements });
   return defineConfig({
     clientUrl,
@@ -88,8 +88,8 @@ export function ormOptions({ clientUrl, mode, poolMax = 10, debug = false, role,
     forceUtcTimezone: true,
     // Merged into knex's connection options, which `pg` sends at connection start.
     driverOptions: {
-      connection: { application_name: applicationName },
-      ...(logger ? { log: knexLog(logger, applicationName) } : {}),
+      ...(applicationName ? { connection: { application_name: applicationName } } : {}),
+      ...(logger ? { log: knexLog(logger, applicationName ?? 'tenantql') } : {}),
     },
     pool: {
       min: 0,

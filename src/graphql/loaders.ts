@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Organization, User } from '../db/entities/index.js';
 import { commentsLoader, type CommentsLoader } from '../modules/comment/comment.loaders.js';
+import { filesLoader, type FilesLoader } from '../modules/file/file.queries.js';
 import type { TenantSql } from '../tenancy/tenant-sql.js';
 import type { UserRecord } from './models.js';
 
@@ -11,6 +12,8 @@ export interface Loaders {
   organization: DataLoader<string, Organization | null>;
   /** Document.comments, one statement per page of documents (modules/comment/comment.loaders.ts). */
   comments: CommentsLoader;
+  /** Document.files, one statement per page of documents (modules/file/file.queries.ts). */
+  files: FilesLoader;
 }
 
 function byId<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
@@ -32,5 +35,6 @@ export function createLoaders(em: EntityManager, directory: () => EntityManager,
     user: byId((ids) => em.find(User, { id: { $in: ids } })),
     organization: byId((ids) => directory().find(Organization, { id: { $in: ids } })),
     comments: commentsLoader(sql),
+    files: filesLoader(sql),
   };
 }

@@ -18,6 +18,8 @@ export interface RequestScope {
   placement: string;
   /** The shared database's serving ORM: the membership index of dedicated organizations. */
   shared: Orm;
+  /** Work to do once the request's transaction has committed (TenantSession.afterCommit). */
+  afterCommit(task: () => Promise<void>): void;
 }
 
 export function scopeOf(ctx: GraphQLContext): RequestScope {
@@ -31,5 +33,6 @@ export function scopeOf(ctx: GraphQLContext): RequestScope {
     requestId: ctx.requestId,
     placement: tenant.placement,
     shared: ctx.orm,
+    afterCommit: (task) => tenant.session.afterCommit(task),
   };
 }

@@ -20,6 +20,14 @@ export interface TenantSession {
   sql: TenantSql;
   /** Commits or rolls back, then returns the connection to the pool. Safe to call twice. */
   end(commit: boolean): Promise<void>;
+  /**
+   * Runs `task` once the transaction has committed (after the connection is back in the pool),
+   * before `end(true)` returns; never when it rolls back. For side effects outside the database
+   * that must not happen for a write that did not commit (deleting a file's bytes). A task's
+   * failure is not the request's: whatever must happen anyway is also recorded in the
+   * transaction for a sweep to finish (file_lifecycle migration).
+   */
+  afterCommit(task: () => Promise<void>): void;
 }
 
 interface EnteredRow {
@@ -77,6 +85,7 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
   let trx: (Knex.Transaction & { executionPromise?: Promise<unknown> }) | null = null;
   let sql: TenantSql | null = null;
   let open = true;
+  const committed: (() => Promise<void>)[] = [];
   const end = async (commit: boolean) => {
     if (!open) return;
     open = false;
@@ -95,6 +104,10 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
       queue.detach();
       await knex.client.releaseConnection(connection);
     }
+    if (commit && trx) await Promise.allSettled(committed.splice(0).map((task) => task()));
+  };
+  const afterCommit = (task: () => Promise<void>) => {
+    if (open) committed.push(task);
   };
   try {
     const results = (await connection.query({
@@ -110,7 +123,7 @@ export async function openTenantSession(em: TenantEntityManager, target: Session
     em.setTransactionContext(trx);
     sql = new TenantSql(queue, organizationId);
     const user = { id: userId, email: entered.email, name: entered.name, createdAt: entered.created_at };
-    return { role: entered.role, user, sql, end };
+    return { role: entered.role, user, sql, end, afterCommit };
   } catch (err) {
     await end(false).catch(() => undefined);
     throw fencedError(err, organizationId) ?? err;

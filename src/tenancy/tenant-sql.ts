@@ -84,13 +84,32 @@ export class TenantSql {
   }
 
   rows<R extends pg.QueryResultRow>(statement: TenantStatement, params: unknown[] = []): Promise<R[]> {
-    // Checked when the statement's turn comes, not only when it is queued: one queued behind a
-    // slow statement must not run once the transaction has ended meanwhile.
-    const open = () => {
-      if (this.closed) throw new TenantIsolationError(`statement ${statement.name} after the request's transaction ended`);
-    };
     // pg's own type parsers (timestamps as Date): the ORM sets its connections to return strings.
     const config = { name: statement.name, text: statement.text, values: [this.organizationId, ...params], types: pg.types };
-    return this.queue.statement<R>(config, open).then((r) => r.rows);
+    return this.queue.statement<R>(config, this.stillOpen(statement.name)).then((r) => r.rows);
+  }
+
+  /**
+   * Takes an EXCLUSIVE transaction-level advisory lock on `space` for this organization, waiting
+   * for any transaction that holds it: work that reads then writes a per-organization total (the
+   * file quota) runs one transaction at a time per organization. The key is a 64-bit hash of
+   * `<space>:<organization id>` (as the move's `tenantql.organization:<id>`, which `space` must
+   * differ from, so this never waits for a move's pause or makes it wait); released at commit or
+   * rollback (PostgreSQL, "Advisory Locks").
+   */
+  async lockOrganization(space: string): Promise<void> {
+    if (!/^[a-z][a-z.-]*$/.test(space) || space === 'tenantql.organization') throw new Error(`not a lock space of its own: ${space}`);
+    const config = { text: `select pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))`, values: [space, this.organizationId] };
+    await this.queue.statement(config, this.stillOpen(`lock ${space}`));
+  }
+
+  /**
+   * Checked when the statement's turn comes, not only when it is queued: one queued behind a
+   * slow statement must not run once the transaction has ended meanwhile.
+   */
+  private stillOpen(what: string): () => void {
+    return () => {
+      if (this.closed) throw new TenantIsolationError(`statement ${what} after the request's transaction ended`);
+    };
   }
 }

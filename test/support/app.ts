@@ -111,7 +111,11 @@ export async function startApp(
     server,
     outboxDir,
     close: async () => {
-      await server.close();
+      // As main.ts shuts down: a response that finishes just after close() began (a download the
+      // test has already read) leaves a keep-alive connection that close() would wait for until
+      // its keepAliveTimeout (72 s); closed as soon as it falls idle.
+      const reapIdle = setInterval(() => server.server.closeIdleConnections(), 50);
+      await server.close().finally(() => clearInterval(reapIdle));
       await deployment.close();
       await Promise.all(Object.values(placementOwners).map((o) => o.close()));
       await orm.close();

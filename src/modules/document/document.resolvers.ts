@@ -12,7 +12,7 @@ export const documentResolvers: Resolvers = {
     updateDocument: (_, { id, input }, ctx) => documents.updateDocument(scopeOf(ctx), id, input),
     archiveDocument: (_, { id }, ctx) => documents.setArchived(scopeOf(ctx), id, true),
     restoreDocument: (_, { id }, ctx) => documents.setArchived(scopeOf(ctx), id, false),
-    deleteDocument: (_, { id }, ctx) => documents.deleteDocument(scopeOf(ctx), id),
+    deleteDocument: (_, { id }, ctx) => documents.deleteDocument(scopeOf(ctx), id, ctx.storage),
   },
   Document: {
     // A document read by document.queries.ts carries its author; one returned by a write does not.

@@ -1,4 +1,4 @@
-import { Document } from '../../db/entities/index.js';
+import { Document, StoredFile } from '../../db/entities/index.js';
 import type { DocumentRecord } from '../../graphql/models.js';
 import { randomUUID } from 'node:crypto';
 import { atLeast } from '../../auth/roles.js';
@@ -7,8 +7,10 @@ import { line, parseId, text } from '../../graphql/input.js';
 import { keysetPosition, pageConnection, pageSize } from '../../graphql/pagination.js';
 import type { RequestScope } from '../../tenancy/request-scope.js';
 import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js';
+import type { StorageProvider } from '../../storage/index.js';
 import { eventValues } from '../activity/activity-events.js';
 import { audited, requireRoleAudited } from '../audited.js';
+import { deleteObjectsAfterCommit } from '../file/file-lifecycle.js';
 import { findDocumentAudited, findDocumentPage, insertDocumentAudited } from './document.queries.js';
 
 const TITLE = { min: 1, max: 200 };
@@ -92,14 +94,23 @@ export async function setArchived(scope: RequestScope, rawId: string, archived: 
   });
 }
 
-export async function deleteDocument(scope: RequestScope, rawId: string): Promise<string> {
+/**
+ * The author or an ADMIN. Deletes the document; its comments and file rows go with it (foreign
+ * keys' cascade, which queues the files' keys: file_lifecycle migration), and the files' bytes
+ * are deleted once the request has committed. Returns the id.
+ */
+export async function deleteDocument(scope: RequestScope, rawId: string, storage: StorageProvider): Promise<string> {
   const id = parseId(rawId);
-  return audited(scope, { action: 'document.delete', target: target(id), requires: 'MEMBER', describe: 'Deleting documents' }, async (em) => {
+  let keys: string[] = [];
+  const deleted = await audited(scope, { action: 'document.delete', target: target(id), requires: 'MEMBER', describe: 'Deleting documents' }, async (em) => {
     const doc = await load(em, id);
     if (!atLeast(scope.role, 'ADMIN') && doc.createdById !== scope.userId) {
       throw forbidden('Only the author or an ADMIN can delete this document.');
     }
+    keys = (await em.find(StoredFile, { documentId: id })).map((f) => f.objectKey);
     em.remove(doc);
     return id;
   });
+  deleteObjectsAfterCommit(scope, storage, keys);
+  return deleted;
 }

@@ -12,8 +12,7 @@ export const fileResolvers: Resolvers = {
     deleteFile: (_, { id }, ctx) => files.deleteFile(scopeOf(ctx), services(ctx), id),
   },
   Document: {
-    // One statement per document: fine for a document's page of files; batch it if lists ask for many.
-    files: (doc, _, ctx) => files.listDocumentFiles(scopeOf(ctx).em, doc.id),
+    files: (doc, _, ctx) => ctx.loaders.files.load(doc.id),
   },
   File: {
     byteSize: (file) => Number(file.byteSize),

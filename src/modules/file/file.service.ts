@@ -10,6 +10,7 @@ import type { TenantEntityManager } from '../../tenancy/tenant-entity-manager.js
 import { tenantStatement } from '../../tenancy/tenant-sql.js';
 import { appendActivity } from '../activity/activity.service.js';
 import { audited } from '../audited.js';
+import { abandonedBefore, deleteObjectsAfterCommit } from './file-lifecycle.js';
 
 /** What a file service needs beyond the request scope: the store, its limits, and the origin of `local` URLs. */
 export interface FileServices {
@@ -54,10 +55,14 @@ function checkedInput(input: FileUploadInput, limits: StorageConfig) {
   return { documentId, filename, contentType, byteSize: input.byteSize, sha256 };
 }
 
-// The organization's file bytes, pending uploads included (an issued URL may still be used).
-// Not locked: two uploads requested at the same instant may together pass the quota by at most
-// one file (STORAGE_MAX_FILE_BYTES).
-const bytesUsed = tenantStatement('file_bytes_used', `select coalesce(sum(f.byte_size), 0)::text as used from file f where f.organization_id = $1`);
+// The organization's file bytes: completed files, and pending uploads not yet abandoned (an
+// issued URL may still be used). Read under the organization's quota lock (requestFileUpload).
+const bytesUsed = tenantStatement(
+  'file_bytes_used',
+  `select coalesce(sum(f.byte_size), 0)::text as used from file f where f.organization_id = $1 and (f.status = 'ready' or f.created_at >= $2)`,
+);
+/** The advisory lock space that serializes quota checks per organization (TenantSql.lockOrganization). */
+const QUOTA_LOCK = 'tenantql.file-quota';
 
 async function loadFile(em: TenantEntityManager, id: string): Promise<StoredFile> {
   // Tenant filter and row-level security: another organization's file is not found, like an unknown id.
@@ -69,7 +74,9 @@ async function loadFile(em: TenantEntityManager, id: string): Promise<StoredFile
 /**
  * MEMBER or above. Records a pending file for one of the organization's documents and signs an
  * upload URL for exactly its key, size, checksum and content type. QUOTA_EXCEEDED when the
- * organization's files (pending included) would pass STORAGE_QUOTA_BYTES_PER_ORGANIZATION.
+ * organization's files (pending ones not abandoned included, see file-lifecycle.ts) would pass
+ * STORAGE_QUOTA_BYTES_PER_ORGANIZATION; the check holds the organization's quota lock until the
+ * request commits, so concurrent requests take turns.
  */
 export async function requestFileUpload(scope: RequestScope, services: FileServices, input: FileUploadInput) {
   const checked = checkedInput(input, services.limits);
@@ -77,7 +84,9 @@ export async function requestFileUpload(scope: RequestScope, services: FileServi
   const file = await audited(scope, action, async (em) => {
     const doc = await em.findOne(Document, { id: checked.documentId });
     if (!doc) throw notFound('Document');
-    const used = Number((await scope.sql.rows<{ used: string }>(bytesUsed))[0]!.used);
+    // One quota check at a time per organization: two requests cannot both see the room one leaves.
+    await scope.sql.lockOrganization(QUOTA_LOCK);
+    const used = Number((await scope.sql.rows<{ used: string }>(bytesUsed, [abandonedBefore(services.limits)]))[0]!.used);
     if (used + checked.byteSize > services.limits.quotaBytesPerOrganization) {
       throw new AppError('QUOTA_EXCEEDED', `The organization's files would take more than its quota of ${services.limits.quotaBytesPerOrganization} bytes (${used} used).`);
     }
@@ -96,8 +105,9 @@ export async function requestFileUpload(scope: RequestScope, services: FileServi
 
 /**
  * MEMBER or above. Makes a pending file visible once the stored bytes have the declared size and
- * SHA-256. Otherwise (nothing stored, or other bytes) BAD_USER_INPUT, and the bytes and the row
- * are removed: nothing of a failed upload stays visible or counts against the quota.
+ * SHA-256. Otherwise (nothing stored, other bytes, or an abandoned upload: see file-lifecycle.ts)
+ * BAD_USER_INPUT, and the row is removed, its bytes after the commit: nothing of a failed upload
+ * stays visible or counts against the quota.
  */
 export async function completeFileUpload(scope: RequestScope, services: FileServices, rawId: string): Promise<StoredFile> {
   const id = parseId(rawId, 'fileId');
@@ -107,6 +117,10 @@ export async function completeFileUpload(scope: RequestScope, services: FileServ
     return await audited(scope, action, async (em) => {
       const file = await loadFile(em, id);
       if (file.status === 'ready') return file;
+      if (file.createdAt < abandonedBefore(services.limits)) {
+        failedKey = file.objectKey;
+        throw badInput('The upload URL of this file expired long ago; the file was discarded: request a new upload.');
+      }
       const stored = await services.storage.stat(file.objectKey);
       if (!stored || stored.byteSize !== Number(file.byteSize) || stored.sha256 !== file.sha256) {
         failedKey = file.objectKey;
@@ -119,16 +133,19 @@ export async function completeFileUpload(scope: RequestScope, services: FileServ
   } catch (err) {
     // After audited rolled its own work back and recorded the refusal: discard the upload.
     if (failedKey) {
-      await services.storage.delete(failedKey);
       await scope.em.transactional(async (em) => {
         await em.nativeDelete(StoredFile, { id, status: 'pending' });
       });
+      deleteObjectsAfterCommit(scope, services.storage, [failedKey]);
     }
     throw err;
   }
 }
 
-/** MEMBER or above. Deletes the row (in the request's transaction), then the bytes. Returns the id. */
+/**
+ * MEMBER or above. Deletes the row in the request's transaction (which queues its key, see
+ * file-lifecycle.ts), and the bytes once it has committed. Returns the id.
+ */
 export async function deleteFile(scope: RequestScope, services: FileServices, rawId: string): Promise<string> {
   const id = parseId(rawId);
   let key = '';
@@ -138,13 +155,8 @@ export async function deleteFile(scope: RequestScope, services: FileServices, ra
     em.remove(file);
     return id;
   });
-  await services.storage.delete(key);
+  deleteObjectsAfterCommit(scope, services.storage, [key]);
   return id;
-}
-
-/** The document's completed files, oldest first (tenant filter and row-level security scope the read). */
-export async function listDocumentFiles(em: TenantEntityManager, documentId: string): Promise<StoredFile[]> {
-  return em.find(StoredFile, { documentId, status: 'ready' }, { orderBy: { createdAt: 'asc', id: 'asc' } });
 }
 
 /** A signed GET URL for a file read through the tenant's session; each one issued is audited (`file.download`). */

@@ -1,12 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
-import { exactSize } from '../exact-size.js';
 import { isObjectKey } from '../object-key.js';
+import { writeObject } from './object-write.js';
 import { signToken } from './signed-token.js';
 
 /**
@@ -22,6 +21,7 @@ export function objectPath(dir: string, key: string): string {
  * Files on this machine's disk under `dir` (STORAGE_LOCAL_DIR), with signed URLs served by the API
  * itself (local-routes.ts): `PUT|GET <origin>/files/<token>`, the token signed with `secret`.
  * For one instance or instances sharing a directory; `stat` reads the whole object to hash it.
+ * `write` refuses (throws, storing nothing) a body of another length than `meta.byteSize`.
  */
 export function localProvider(dir: string, secret: Uint8Array): StorageProvider {
   const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
@@ -50,21 +50,17 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
     },
     async read(key: string): Promise<Readable | null> {
       const path = objectPath(dir, key);
-      return (await stat(path).catch(() => null)) ? createReadStream(path) : null;
+      // Opened before it is handed out, so a missing object is null here rather than a stream error later.
+      const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      return handle ? handle.createReadStream() : null;
     },
     async write(key: string, body: Readable, meta: { byteSize: number; contentType: string }): Promise<void> {
-      // To a temporary file first (as the PUT route does), renamed into place only when complete.
-      const temp = join(resolve(dir), '.tmp', randomUUID());
-      await mkdir(dirname(temp), { recursive: true });
-      try {
-        await pipeline(body, exactSize(meta.byteSize), createWriteStream(temp, { mode: 0o600 }));
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
-      const target = objectPath(dir, key);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      // The content type is the file row's; a file on disk has none to keep.
+      const written = await writeObject(dir, key, body, meta.byteSize, (w) => w.byteSize === meta.byteSize);
+      if (!written.stored) throw new Error(`write ${key}: ${written.byteSize} bytes arrived, ${meta.byteSize} expected; nothing was stored`);
     },
   };
 }

@@ -1,12 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { attachmentDisposition } from '../content-disposition.js';
 import { objectPath } from './local-provider.js';
+import { BodyTooLarge, writeObject } from './object-write.js';
 import { verifyToken, type SignedClaims } from './signed-token.js';
 
 // The `local` provider's store: `PUT /files/<token>` and `GET /files/<token>`, answering only what
@@ -21,7 +19,6 @@ const REFUSALS = {
   URL_EXPIRED: 'The URL has expired: ask for a new one.',
 } as const;
 
-class TooLarge extends Error {}
 
 /**
  * Registers the store's routes on `app`, serving objects under `dir` signed with `secret`. The PUT
@@ -31,7 +28,6 @@ class TooLarge extends Error {}
  */
 export async function registerLocalStorageRoutes(app: FastifyInstance, dir: string, secret: Uint8Array): Promise<void> {
   const root = resolve(dir);
-  const tmp = join(root, '.tmp');
   await app.register(async (scope) => {
     // A wildcard, not `:token`: a token is longer than Fastify's maxParamLength (100).
     // The body is the object's bytes, whatever its type: handed over as a stream, unparsed.
@@ -55,32 +51,14 @@ export async function registerLocalStorageRoutes(app: FastifyInstance, dir: stri
       }
       const declared = Number(request.headers['content-length']);
       if (Number.isFinite(declared) && declared > claims.s) return refuse(reply, 413, 'BODY_TOO_LARGE', `The body is larger than the signed ${claims.s} bytes.`);
-      await mkdir(tmp, { recursive: true });
-      const temp = join(tmp, randomUUID());
-      const hash = createHash('sha256');
-      let size = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, next) {
-          size += chunk.length;
-          if (size > claims.s) return next(new TooLarge());
-          hash.update(chunk);
-          next(null, chunk);
-        },
-      });
+      let stored: boolean;
       try {
-        await pipeline(request.raw, count, createWriteStream(temp, { mode: 0o600 }));
+        ({ stored } = await writeObject(root, claims.k, request.raw, claims.s, (w) => w.byteSize === claims.s && w.sha256 === claims.h));
       } catch (err) {
-        await rm(temp, { force: true });
-        if (err instanceof TooLarge) return refuse(reply, 413, 'BODY_TOO_LARGE', `The body is larger than the signed ${claims.s} bytes.`);
+        if (err instanceof BodyTooLarge) return refuse(reply, 413, 'BODY_TOO_LARGE', `The body is larger than the signed ${claims.s} bytes.`);
         throw err;
       }
-      if (size !== claims.s || hash.digest('hex') !== claims.h) {
-        await rm(temp, { force: true });
-        return refuse(reply, 400, 'CONTENT_MISMATCH', 'The body does not have the signed size and SHA-256.');
-      }
-      const target = objectPath(root, claims.k);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(temp, target);
+      if (!stored) return refuse(reply, 400, 'CONTENT_MISMATCH', 'The body does not have the signed size and SHA-256.');
       return reply.code(200).header('cache-control', 'no-store').send({ status: 'stored' });
     });
 

@@ -8,13 +8,20 @@ import type { EntryDigest } from './verify.js';
 // `zcat file | head`:
 //   line 1      {"kind":"manifest", ...}                       (ArchiveManifest)
 //   then        {"kind":"row","table":"<entry>","row":{...}}   (row_to_json of the stored row)
-//   last line   {"kind":"end","rows":<rows written>}           (a truncated file lacks it)
+//   then, per completed file (version 2), its bytes:
+//               {"kind":"object","file":"<file id>","key":"<org>/<file id>","byteSize":n,"sha256":"<hex>"}
+//               {"kind":"bytes","data":"<base64>"}             (as many as it takes, in order; none for 0 bytes)
+//   last line   {"kind":"end","rows":<rows written>,"objects":<objects written>}  (a truncated file lacks it)
 // Rows come entry by entry: `user` first, then the tenant tables; the organization's own row is
-// in the manifest.
+// in the manifest. The bytes ride in the same stream so that one reader and one writer handle
+// the whole archive; each object is checked against its file row's size and SHA-256 when it is
+// written (export) and when it is read back (import).
 
 /** Identifies the format; `formatVersion` changes when a reader of the old format could misread the new one. */
 export const ARCHIVE_FORMAT = 'tenantql-organization-archive';
-export const ARCHIVE_FORMAT_VERSION = 1;
+export const ARCHIVE_FORMAT_VERSION = 2;
+/** Versions this code reads: 1 carried no file bytes (an archive of it with completed files is refused on import). */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /** The archive's first line. */
 export interface ArchiveManifest {
@@ -33,10 +40,25 @@ export interface ArchiveManifest {
   includesPasswordHashes: boolean;
   /** Per entry: rows, content hash (verify.ts) and the columns its rows carry, sorted. */
   entries: Record<string, EntryDigest & { columns: string[] }>;
+  /** Version 2: the completed files whose bytes follow the rows, and their bytes in all. */
+  files?: { count: number; bytes: number };
+}
+
+/** A completed file's bytes follow this line, in `bytes` lines, `byteSize` of them in all. */
+export interface ObjectLine {
+  kind: 'object';
+  file: string;
+  key: string;
+  byteSize: number;
+  sha256: string;
 }
 
 /** One archive line after the manifest. */
-export type ArchiveLine = { kind: 'row'; table: string; row: Record<string, unknown> } | { kind: 'end'; rows: number };
+export type ArchiveLine =
+  | { kind: 'row'; table: string; row: Record<string, unknown> }
+  | ObjectLine
+  | { kind: 'bytes'; data: string }
+  | { kind: 'end'; rows: number; objects?: number };
 
 /** The archive cannot be read as one: not gzip, not this format, truncated or corrupt. `message` says which, for the operator. */
 export class ArchiveFormatError extends Error {
@@ -87,8 +109,8 @@ export async function openArchive(path: string): Promise<ArchiveReader> {
   const first = await next();
   const manifest = parse(first ?? '', 'manifest') as Partial<ArchiveManifest>;
   if (manifest.kind !== 'manifest' || manifest.format !== ARCHIVE_FORMAT) throw new ArchiveFormatError(`${path} is not an organization archive: its first line is not a ${ARCHIVE_FORMAT} manifest.`);
-  if (manifest.formatVersion !== ARCHIVE_FORMAT_VERSION) {
-    throw new ArchiveFormatError(`${path} is archive format version ${String(manifest.formatVersion)}; this program reads version ${ARCHIVE_FORMAT_VERSION}.`);
+  if (!READABLE_VERSIONS.includes(manifest.formatVersion as number)) {
+    throw new ArchiveFormatError(`${path} is archive format version ${String(manifest.formatVersion)}; this program reads versions ${READABLE_VERSIONS.join(' and ')}.`);
   }
   async function* lines(): AsyncGenerator<ArchiveLine> {
     for (;;) {
@@ -96,11 +118,24 @@ export async function openArchive(path: string): Promise<ArchiveReader> {
       if (text === undefined) throw new ArchiveFormatError(`${path} ends before its last line: the archive is truncated.`);
       const line = parse(text, 'line') as ArchiveLine;
       if (line.kind === 'end') return yield line;
-      if (line.kind !== 'row' || typeof line.table !== 'string' || typeof line.row !== 'object' || line.row === null) throw new ArchiveFormatError(`${path} has a line that is neither a row nor the end.`);
+      if (!wellFormed(line)) throw new ArchiveFormatError(`${path} has a line that is neither a row, a file's bytes nor the end.`);
       yield line;
     }
   }
   return { manifest: manifest as ArchiveManifest, lines: lines(), close: () => file.destroy() };
+
+  function wellFormed(line: ArchiveLine): boolean {
+    switch (line.kind) {
+      case 'row':
+        return typeof line.table === 'string' && typeof line.row === 'object' && line.row !== null;
+      case 'object':
+        return typeof line.file === 'string' && typeof line.key === 'string' && Number.isSafeInteger(line.byteSize) && line.byteSize >= 0 && typeof line.sha256 === 'string';
+      case 'bytes':
+        return typeof line.data === 'string';
+      default:
+        return false;
+    }
+  }
 
   function parse(text: string, what: string): unknown {
     try {

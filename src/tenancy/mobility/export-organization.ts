@@ -11,6 +11,8 @@ import { recordMobilityEvent } from './audit.js';
 import { MobilityError } from './mobility-errors.js';
 import { organizationEntries, type OrganizationEntry } from './organization-entries.js';
 import { withOwner } from './owner-connection.js';
+import { filesSummary, objectLines } from './file-objects.js';
+import type { StorageProvider } from '../../storage/storage-provider.js';
 import { DEFAULT_CHUNK_ROWS, digestEntry } from './verify.js';
 
 /** The organization where the directory says it lives: its placement's owner URL and the directory's epoch. */
@@ -32,6 +34,8 @@ export interface ExportOptions {
    * dedicated placement: its accounts (and their hashes) live there; the placement's copies have none.
    */
   sharedUrl?: string;
+  /** The deployment's storage: the completed files' bytes are read from it into the archive (required when there are any). */
+  storage?: StorageProvider;
 }
 
 /**
@@ -41,8 +45,10 @@ export interface ExportOptions {
  *    organization it does not serve as active at the directory's epoch (moved, moving, archived);
  * 2. the `organization.export` audit event, so the archive carries its own export;
  * 3. per entry the count and content hash (verify.ts), for the manifest;
- * 4. the rows, streamed in key order in chunks, gzip-compressed into `<outPath>.partial`
- *    (mode 0600: personal data), renamed to `outPath` once complete.
+ * 4. the rows, streamed in key order in chunks, then the completed files' bytes from
+ *    `options.storage` (each checked against its row's size and SHA-256: file-objects.ts),
+ *    gzip-compressed into `<outPath>.partial` (mode 0600: personal data), renamed to `outPath`
+ *    once complete.
  * All of it reads one snapshot, so the manifest and the rows agree while the organization keeps
  * being served. The transaction commits (the event with it) only after the file is complete; on
  * any failure nothing is written, in the database or at `outPath`. Throws MobilityError when the
@@ -81,14 +87,17 @@ export async function exportOrganization(source: ExportSource, outPath: string, 
       organization,
       includesPasswordHashes: includeHashes,
       entries: {},
+      files: await filesSummary(client, source.organizationId),
     };
+    if (manifest.files!.count > 0 && !options.storage) throw new MobilityError(`Organization ${source.organizationId} has ${manifest.files!.count} file(s): exporting them needs the deployment's storage.`);
     for (const entry of entries) {
       const digest = await digestEntry(client, entry, source.organizationId, chunkRows);
       manifest.entries[entry.name] = { ...digest, columns: carried(entry, includeHashes) };
     }
     const hashes = includeHashes && options.sharedUrl && options.sharedUrl !== source.url ? await accountHashes(client, options.sharedUrl, source.organizationId) : undefined;
     try {
-      await pipeline(Readable.from(archiveLines(client, manifest, entries, source.organizationId, chunkRows, hashes)), createGzip(), createWriteStream(partial, { mode: 0o600 }));
+      const lines = archiveLines(client, manifest, entries, source.organizationId, chunkRows, hashes, options.storage);
+      await pipeline(Readable.from(lines), createGzip(), createWriteStream(partial, { mode: 0o600 }));
       await client.query('commit');
       await rename(partial, outPath);
     } catch (err) {
@@ -104,7 +113,7 @@ function carried(entry: OrganizationEntry, includeHashes: boolean): string[] {
   return entry.all.map((c) => c.name).filter((name) => entry.name !== 'user' || includeHashes || name !== 'password_hash');
 }
 
-/** The archive's lines: manifest, every row of every entry but the organization's own (in the manifest), end. */
+/** The archive's lines: manifest, every row of every entry but the organization's own (in the manifest), the files' bytes, end. */
 async function* archiveLines(
   client: pg.Client,
   manifest: ArchiveManifest,
@@ -112,6 +121,7 @@ async function* archiveLines(
   organizationId: string,
   chunkRows: number,
   hashes?: Map<string, string | null>,
+  storage?: StorageProvider,
 ): AsyncGenerator<string> {
   yield `${JSON.stringify(manifest)}\n`;
   let total = 0;
@@ -136,7 +146,15 @@ async function* archiveLines(
     if (written !== manifest.entries[entry.name]!.rows) throw new Error(`export of ${entry.name}: ${written} rows written, ${manifest.entries[entry.name]!.rows} hashed`);
     total += written;
   }
-  yield `${JSON.stringify({ kind: 'end', rows: total })}\n`;
+  let objects = 0;
+  if (storage) {
+    for await (const line of objectLines(client, organizationId, storage)) {
+      if (line.startsWith('{"kind":"object"')) objects++;
+      yield line;
+    }
+  }
+  if (objects !== manifest.files!.count) throw new Error(`export of files: ${objects} objects written, ${manifest.files!.count} counted`);
+  yield `${JSON.stringify({ kind: 'end', rows: total, objects })}\n`;
 }
 
 /**

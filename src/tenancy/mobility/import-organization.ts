@@ -10,6 +10,8 @@ import { MobilityError } from './mobility-errors.js';
 import { organizationEntries, type OrganizationEntry } from './organization-entries.js';
 import { setOrganization, withOwner } from './owner-connection.js';
 import { checkArchiveShape, checkForeignKeys, expectedDigest, refuseExisting, refuseTampered } from './import-checks.js';
+import { ObjectImport } from './file-objects.js';
+import type { StorageProvider } from '../../storage/storage-provider.js';
 import { compareOrganization, digestOrganization, type OrganizationComparison } from './verify.js';
 
 /** Where an archive goes: a placement of the target deployment, and that deployment's shared database. */
@@ -22,6 +24,8 @@ export interface ImportTarget {
   mode: DeploymentMode;
   /** Single-tenant: DEFAULT_ORGANIZATION_ID, which must be the archive's organization. */
   defaultOrganizationId?: string;
+  /** The target deployment's storage: the archive's file bytes are written to it (required when it carries any). */
+  storage?: StorageProvider;
 }
 
 /** What an import did. */
@@ -48,7 +52,10 @@ const BATCH_ROWS = 5_000;
  * manifest (tampered or corrupt, naming the entries); rows breaking a foreign key. After the
  * rows, the target is digested (verify.ts) in the same transaction and compared with what was
  * imported; then the `organization.import` audit event is written, the placement commits, then
- * the shared database (as createOrganizationOnPlacement orders them).
+ * the shared database (as createOrganizationOnPlacement orders them). The archive's file bytes
+ * are written to `target.storage` as they are read, each checked against its file row (size,
+ * SHA-256: file-objects.ts); a mismatch, or a completed file without bytes, refuses the import,
+ * and whatever was stored by a refused or failed import is deleted again.
  */
 export async function importOrganization(path: string, target: ImportTarget): Promise<ImportResult> {
   const archive = await openArchive(path);
@@ -60,19 +67,25 @@ export async function importOrganization(path: string, target: ImportTarget): Pr
     if (target.mode === 'single_tenant' && manifest.organization.id !== target.defaultOrganizationId) {
       throw new MobilityError(`A single-tenant deployment serves DEFAULT_ORGANIZATION_ID only: set DEFAULT_ORGANIZATION_ID=${manifest.organization.id} (the archive's organization) for the import and for the server.`);
     }
-    return await withOwner(target.sharedUrl, (shared) =>
-      target.placement === SHARED_PLACEMENT ? inTransactions(shared, null, archive, target) : withOwner(target.url, (placement) => inTransactions(shared, placement, archive, target)),
-    );
+    const objects = new ObjectImport(manifest.organization.id, target.storage);
+    try {
+      return await withOwner(target.sharedUrl, (shared) =>
+        target.placement === SHARED_PLACEMENT ? inTransactions(shared, null, archive, target, objects) : withOwner(target.url, (placement) => inTransactions(shared, placement, archive, target, objects)),
+      );
+    } catch (err) {
+      await objects.undo();
+      throw err;
+    }
   } finally {
     archive.close();
   }
 }
 
-async function inTransactions(shared: pg.Client, dedicated: pg.Client | null, archive: ArchiveReader, target: ImportTarget): Promise<ImportResult> {
+async function inTransactions(shared: pg.Client, dedicated: pg.Client | null, archive: ArchiveReader, target: ImportTarget, objects: ObjectImport): Promise<ImportResult> {
   const clients = dedicated ? [shared, dedicated] : [shared];
   for (const c of clients) await c.query('begin');
   try {
-    const result = await importInto(shared, dedicated, archive, target);
+    const result = await importInto(shared, dedicated, archive, target, objects);
     // The placement first: a shared database that then fails leaves rows no directory entry routes to, never the reverse.
     for (const c of [...clients].reverse()) await c.query('commit');
     return result;
@@ -82,7 +95,7 @@ async function inTransactions(shared: pg.Client, dedicated: pg.Client | null, ar
   }
 }
 
-async function importInto(shared: pg.Client, dedicated: pg.Client | null, archive: ArchiveReader, target: ImportTarget): Promise<ImportResult> {
+async function importInto(shared: pg.Client, dedicated: pg.Client | null, archive: ArchiveReader, target: ImportTarget, objects: ObjectImport): Promise<ImportResult> {
   const { manifest } = archive;
   const placement = dedicated ?? shared;
   const id = manifest.organization.id;
@@ -105,6 +118,7 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
   let users: ImportedUsers | undefined;
   let batch: { entry: OrganizationEntry; rows: Record<string, unknown>[] } | undefined;
   let rowsRead = 0;
+  let objectsRead = 0;
 
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
@@ -127,8 +141,15 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
   for await (const line of archive.lines) {
     if (line.kind === 'end') {
       if (line.rows !== rowsRead) throw new MobilityError(`The archive says it holds ${line.rows} rows but ${rowsRead} were read: it is corrupt.`);
+      if ((line.objects ?? 0) !== objectsRead) throw new MobilityError(`The archive says it holds ${line.objects ?? 0} files' bytes but ${objectsRead} were read: it is corrupt.`);
       break;
     }
+    if (line.kind === 'object') {
+      await objects.write(line, archive.lines);
+      objectsRead++;
+      continue;
+    }
+    if (line.kind === 'bytes') throw new MobilityError("The archive has file bytes outside any file's object: it is corrupt.");
     rowsRead++;
     const entry = byName.get(line.table);
     if (!entry || entry.name === 'organization') throw new MobilityError(`The archive has rows of "${line.table}", which is not part of an organization here: it is corrupt or of another schema.`);
@@ -138,6 +159,7 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
       continue;
     }
     users ??= await resolveUsers();
+    if (entry.name === 'file') objects.noteFileRow(line.row);
     if (batch && batch.entry !== entry) await flush();
     batch ??= { entry, rows: [] };
     batch.rows.push(line.row);
@@ -145,6 +167,7 @@ async function importInto(shared: pg.Client, dedicated: pg.Client | null, archiv
   }
   users ??= await resolveUsers();
   await flush();
+  objects.finish();
 
   refuseTampered(manifest, raw);
   await checkForeignKeys(clients());
