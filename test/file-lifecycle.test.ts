@@ -44,14 +44,26 @@ const queued = (key: string) => owner(async (db) => (await db.query('select 1 fr
 const fileRow = (orgId: string, fileId: string) => owner(async (db) => (await db.query('select status from file where organization_id = $1 and id = $2', [orgId, fileId])).rows[0]);
 
 describe('deleting bytes after the commit', () => {
-  it('deleteFile: the object is gone when the answer arrives, its key stays queued until the sweep confirms it', async () => {
-    const id = await uploadFile(app, a.owner.token, a.documents[0]!.id, 'to delete');
+  it('deleteFile: the object is gone when the answer arrives, its upload URL cannot put it back, its key stays queued until that URL has expired', async () => {
+    const upload = await requestUpload(app, a.owner.token, a.documents[0]!.id, 'to delete');
+    expect((await putBytes(upload.uploadUrl, upload.uploadHeaders, 'to delete')).status).toBe(200);
+    await gqlOk(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token: a.owner.token });
+    const id = upload.file.id;
     const bKeep = await uploadFile(app, b.owner.token, b.documents[0]!.id, 'b stays');
     expect(onDisk(a.id, id)).toBe(true);
     await gqlOk(app, DeleteFileDocument, { id }, { token: a.owner.token });
     expect(onDisk(a.id, id)).toBe(false);
+    // The upload URL is still within its lifetime: replaying it is refused, nothing is written.
+    const replay = await putBytes(upload.uploadUrl, upload.uploadHeaders, 'to delete');
+    expect([replay.status, replay.body.error?.code]).toEqual([410, 'OBJECT_DELETED']);
+    expect(onDisk(a.id, id)).toBe(false);
     expect(await queued(`${a.id}/${id}`)).toBe(1);
-    const report = await sweep();
+    // Swept while that URL could still be used (S3 or Azure would accept it): deleted again, kept queued.
+    let report = await sweep();
+    expect(report.filter((r) => r.error !== undefined)).toEqual([]);
+    expect(await queued(`${a.id}/${id}`)).toBe(1);
+    // Once it has expired, forgotten.
+    report = await sweep(new Date(Date.now() + (app.config.storage.urlTtlSeconds + 1) * 1000));
     expect(report.filter((r) => r.error !== undefined)).toEqual([]);
     expect(await queued(`${a.id}/${id}`)).toBe(0);
     // Another organization's file: row and bytes untouched by the delete and the sweep.

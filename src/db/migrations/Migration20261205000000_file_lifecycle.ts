@@ -22,8 +22,9 @@ const APP_ROLE = 'tenantql_app';
  *   Rows replicated by a move's subscription fire no trigger (session_replication_role = replica).
  * - `sweep_files(abandoned_before, max_rows)`: for each organization served here, deletes its
  *   pending uploads created before `abandoned_before` (the trigger queues their keys), then returns
- *   up to `max_rows` queued keys, oldest first. `forget_file_deletions(keys)` removes entries whose
- *   objects the caller deleted. SECURITY DEFINER, as the owner, which row-level security still
+ *   up to `max_rows` queued keys, oldest first. `forget_file_deletions(keys, queued_before)` removes
+ *   entries whose objects the caller deleted, once queued before `queued_before`: until an upload
+ *   URL issued before the delete has expired, it could put the bytes back, so they are deleted again. SECURITY DEFINER, as the owner, which row-level security still
  *   binds (FORCE): it sets each organization for its own statements, then restores the setting.
  * - A partial index finds pending uploads by age without reading the ready files.
  */
@@ -64,11 +65,12 @@ export class Migration20261205000000_file_lifecycle extends Migration {
       perform set_config('app.organization_id', coalesce(previous, ''), true);
       return query select d."object_key", d."owner_organization_id" from "file_deletion" d order by d."queued_at", d."object_key" limit "max_rows";
     end $$;`);
-    this.addSql(`create function "forget_file_deletions"("keys" text[]) returns integer
+    this.addSql(`create function "forget_file_deletions"("keys" text[], "queued_before" timestamptz) returns integer
       language sql security definer set search_path = public, pg_temp as $$
-      with gone as (delete from "file_deletion" d where d."object_key" = any("keys") returning 1) select count(*)::integer from gone
+      with gone as (delete from "file_deletion" d where d."object_key" = any("keys") and d."queued_at" < "queued_before" returning 1)
+      select count(*)::integer from gone
     $$;`);
-    for (const fn of ['"sweep_files"(timestamptz, integer)', '"forget_file_deletions"(text[])']) {
+    for (const fn of ['"sweep_files"(timestamptz, integer)', '"forget_file_deletions"(text[], timestamptz)']) {
       this.addSql(`revoke all on function ${fn} from public;`);
       this.addSql(`grant execute on function ${fn} to "${APP_ROLE}";`);
     }
@@ -78,7 +80,7 @@ export class Migration20261205000000_file_lifecycle extends Migration {
     this.addSql(`drop trigger if exists "file_queue_deletion" on "file";`);
     this.addSql(`drop function if exists "queue_file_deletion"();`);
     this.addSql(`drop function if exists "sweep_files"(timestamptz, integer);`);
-    this.addSql(`drop function if exists "forget_file_deletions"(text[]);`);
+    this.addSql(`drop function if exists "forget_file_deletions"(text[], timestamptz);`);
     this.addSql(`drop index if exists "file_organization_id_pending_created_at_idx";`);
     this.addSql(`drop table if exists "file_deletion";`);
   }

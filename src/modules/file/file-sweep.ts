@@ -7,11 +7,19 @@ import { abandonedBefore } from './file-lifecycle.js';
 // The periodic sweep of document files (README, "Document files: lifecycle"), on every placement:
 // abandoned pending uploads are deleted (row, then bytes), and every object key the database
 // queued when a file row was deleted (file_lifecycle migration) is deleted from the store and
-// only then forgotten. Deletes are idempotent, so a key deleted right after its request committed
-// (file-lifecycle.ts) is simply deleted again; a store that fails keeps the key queued for the next run.
+// only then forgotten, and not before an upload URL issued earlier has expired (replayableAfter).
+// Deletes are idempotent, so a key deleted right after its request committed (file-lifecycle.ts)
+// is simply deleted again; a store that fails keeps the key queued for the next run.
 
 /** Keys handled per placement per statement: bounded work for each round trip. */
 export const SWEEP_BATCH = 500;
+/**
+ * A key deleted after this moment stays queued, and is deleted again by each sweep: an upload URL
+ * issued before the delete works until it expires (STORAGE_URL_TTL_SECONDS) and S3 or Azure would
+ * accept the bytes again (`local` refuses them: its tombstones, local-provider.ts).
+ */
+export const replayableAfter = (limits: Pick<StorageConfig, 'urlTtlSeconds'>, now: Date) => new Date(now.getTime() - limits.urlTtlSeconds * 1000);
+
 /** How often the server sweeps; the first run is one interval after start. */
 export const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -43,9 +51,10 @@ export async function sweepFiles(pools: PlacementPools, storage: StorageProvider
           const keys = due.map((r) => r.object_key);
           for (const key of keys) await storage.delete(key);
           // As one JSON text: the driver would spread an array into a list of parameters.
-          if (keys.length > 0) await connection.execute('select forget_file_deletions(array(select json_array_elements_text(?::json)))', [JSON.stringify(keys)]);
+          const forgotten = keys.length === 0 ? 0 : (await connection.execute<{ n: number }[]>('select forget_file_deletions(array(select json_array_elements_text(?::json)), ?) as n', [JSON.stringify(keys), replayableAfter(limits, now)]))[0]!.n;
           deleted += keys.length;
-          if (keys.length < SWEEP_BATCH) break;
+          // Keys come oldest first: once one is kept (its upload URL may still be used), so are the rest.
+          if (keys.length < SWEEP_BATCH || forgotten < keys.length) break;
         }
       } finally {
         release();

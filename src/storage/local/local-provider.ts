@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
 import { isObjectKey } from '../object-key.js';
@@ -15,6 +15,21 @@ import { signToken } from './signed-token.js';
 export function objectPath(dir: string, key: string): string {
   if (!isObjectKey(key)) throw new Error('not an object key');
   return join(resolve(dir), ...key.split('/'));
+}
+
+/**
+ * The tombstone `delete` leaves for `key` in `dir`: while it exists the PUT route refuses the key,
+ * so an upload URL issued before the delete (valid until it expires) cannot put the bytes back.
+ * `write` (an import, deliberate) removes it.
+ */
+export function tombstonePath(dir: string, key: string): string {
+  if (!isObjectKey(key)) throw new Error('not an object key');
+  return join(resolve(dir), '.deleted', ...key.split('/'));
+}
+
+/** Whether `key` was deleted here (tombstonePath). */
+export async function isTombstoned(dir: string, key: string): Promise<boolean> {
+  return (await stat(tombstonePath(dir, key)).catch(() => null)) !== null;
 }
 
 /**
@@ -46,6 +61,10 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
       return { byteSize: found.size, sha256: hash.digest('hex') };
     },
     async delete(key: string): Promise<void> {
+      // The tombstone first: a PUT finishing meanwhile checks it just before it renames into place.
+      const tombstone = tombstonePath(dir, key);
+      await mkdir(dirname(tombstone), { recursive: true });
+      await writeFile(tombstone, '', { mode: 0o600 });
       await rm(objectPath(dir, key), { force: true });
     },
     async read(key: string): Promise<Readable | null> {
@@ -58,7 +77,9 @@ export function localProvider(dir: string, secret: Uint8Array): StorageProvider 
       return handle ? handle.createReadStream() : null;
     },
     async write(key: string, body: Readable, meta: { byteSize: number; contentType: string }): Promise<void> {
-      // The content type is the file row's; a file on disk has none to keep.
+      // The content type is the file row's; a file on disk has none to keep. An import may bring
+      // back a key deleted here before: a deliberate write lifts the tombstone.
+      await rm(tombstonePath(dir, key), { force: true });
       const written = await writeObject(dir, key, body, meta.byteSize, (w) => w.byteSize === meta.byteSize);
       if (!written.stored) throw new Error(`write ${key}: ${written.byteSize} bytes arrived, ${meta.byteSize} expected; nothing was stored`);
     },

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { attachmentDisposition } from '../content-disposition.js';
-import { objectPath } from './local-provider.js';
+import { isTombstoned, objectPath } from './local-provider.js';
 import { BodyTooLarge, writeObject } from './object-write.js';
 import { verifyToken, type SignedClaims } from './signed-token.js';
 
@@ -51,13 +51,21 @@ export async function registerLocalStorageRoutes(app: FastifyInstance, dir: stri
       }
       const declared = Number(request.headers['content-length']);
       if (Number.isFinite(declared) && declared > claims.s) return refuse(reply, 413, 'BODY_TOO_LARGE', `The body is larger than the signed ${claims.s} bytes.`);
+      const deleted = () => refuse(reply, 410, 'OBJECT_DELETED', 'This file was deleted: its upload URL no longer works.');
+      if (await isTombstoned(root, claims.k)) return deleted();
       let stored: boolean;
+      let tombstoned = false;
       try {
-        ({ stored } = await writeObject(root, claims.k, request.raw, claims.s, (w) => w.byteSize === claims.s && w.sha256 === claims.h));
+        // Checked again after the body, just before the rename: a delete may have come meanwhile.
+        ({ stored } = await writeObject(root, claims.k, request.raw, claims.s, async (w) => {
+          tombstoned = await isTombstoned(root, claims.k);
+          return !tombstoned && w.byteSize === claims.s && w.sha256 === claims.h;
+        }));
       } catch (err) {
         if (err instanceof BodyTooLarge) return refuse(reply, 413, 'BODY_TOO_LARGE', `The body is larger than the signed ${claims.s} bytes.`);
         throw err;
       }
+      if (tombstoned) return deleted();
       if (!stored) return refuse(reply, 400, 'CONTENT_MISMATCH', 'The body does not have the signed size and SHA-256.');
       return reply.code(200).header('cache-control', 'no-store').send({ status: 'stored' });
     });

@@ -23,7 +23,7 @@ export interface WrittenBody {
  * never sees a partial or refused object, and a failed write leaves nothing. Throws BodyTooLarge
  * as soon as more than `maxBytes` arrive. Returns what was streamed and whether it was stored.
  */
-export async function writeObject(dir: string, key: string, body: Readable, maxBytes: number, accept: (written: WrittenBody) => boolean): Promise<WrittenBody & { stored: boolean }> {
+export async function writeObject(dir: string, key: string, body: Readable, maxBytes: number, accept: (written: WrittenBody) => boolean | Promise<boolean>): Promise<WrittenBody & { stored: boolean }> {
   const target = objectPath(dir, key); // refuses anything but an object key, before any disk access
   const tmp = join(resolve(dir), '.tmp');
   await mkdir(tmp, { recursive: true });
@@ -41,7 +41,7 @@ export async function writeObject(dir: string, key: string, body: Readable, maxB
   try {
     await pipeline(body, count, createWriteStream(temp, { mode: 0o600 }));
     const written = { byteSize: size, sha256: hash.digest('hex') };
-    if (!accept(written)) {
+    if (!(await accept(written))) {
       await rm(temp, { force: true });
       return { ...written, stored: false };
     }
