@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { openDeployment, type Deployment } from './db/deployment.js';
 import { EMBEDDED_DATABASE, EmbeddedDatabaseError, startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.js';
 import { trustedManifest } from './graphql/trusted-documents/manifest.js';
@@ -7,6 +7,8 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createMetricsServer } from './metrics/server.js';
 import { createServer } from './server.js';
+import { storageProvider } from './storage/index.js';
+import { StorageRefusal } from './storage/storage-refusal.js';
 
 // The only file that listens: config -> database -> server -> shutdown.
 
@@ -73,7 +75,18 @@ setInterval(() => {
   if (process.ppid !== parent) void shutdown('parent exited');
 }, PARENT_CHECK_MS).unref();
 
+/** The one sentence for a start-up failure the operator can fix, or undefined for a bug (logged with its stack). */
+function operatorRefusal(err: unknown, { host, port: configured }: Pick<AppConfig, 'host' | 'port'>): string | undefined {
+  if (err instanceof EmbeddedDatabaseError || err instanceof StorageRefusal) return err.message;
+  const { code, port, address } = err as { code?: string; port?: number; address?: string };
+  if (code === 'EADDRINUSE') return `${address ?? host}:${port ?? configured} is already in use by another program: stop it, or set PORT (or METRICS_PORT) to a free port.`;
+  if (code === 'EACCES' && port !== undefined) return `${address ?? host}:${port} may not be listened on by this user (ports below 1024 need privileges): set PORT to 1024 or above.`;
+  return undefined;
+}
+
 try {
+  // The store first: a deployment whose store cannot be used is refused before any database work.
+  await storageProvider(config.storage, logger);
   let url = config.database.url;
   if (!url) {
     if (config.isProduction) logger.warn('DATABASE_URL is not set: running on the embedded PostgreSQL under DATA_DIR.');
@@ -95,8 +108,9 @@ try {
   }
   logger.info(`tenantql (${config.mode}) ready: POST http://${config.host}:${config.port}/graphql${config.playground ? ' (playground: open it in a browser)' : ''}`);
 } catch (err) {
-  // The embedded database's own errors are one sentence for the operator: a stack adds nothing.
-  if (err instanceof EmbeddedDatabaseError) logger.fatal(`start-up failed: ${err.message}`);
+  // Refusals the operator can act on are one sentence: a stack adds nothing.
+  const refusal = operatorRefusal(err, config);
+  if (refusal) logger.fatal(`start-up failed: ${refusal}`);
   else logger.fatal({ err }, 'start-up failed');
   await stopDatabase();
   process.exit(1);

@@ -9,6 +9,7 @@ import { createS3Client, S3CredentialsMissing } from '../src/storage/s3/s3-clien
 import { s3Provider } from '../src/storage/s3/s3-provider.js';
 import type { StorageProvider } from '../src/storage/storage-provider.js';
 import { startApp, type TestApp } from './support/app.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { configProblems as problems } from './support/config-problems.js';
 import { withSql } from './support/database.js';
 import { createOrg, type TestOrg } from './support/factories.js';
@@ -135,6 +136,33 @@ describe('upload flow through the API', () => {
     const upload = await requestUpload(app, a.owner.token, a.documents[1]!.id, 'never sent');
     expect(codes(await gql(app, CompleteFileUploadDocument, { fileId: upload.file.id }, { token: a.owner.token }))).toEqual(['BAD_USER_INPUT']);
     expect(await fileRow(a.id, upload.file.id)).toBeUndefined();
+  });
+});
+
+describe('a store that does not answer', () => {
+  it('completeFileUpload answers SERVICE_UNAVAILABLE with a retry hint (no internals); once the store is back it completes', async () => {
+    const target = new URL(s3.endpoint);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port));
+    const behind = await startApp({
+      STORAGE_PROVIDER: 'aws_s3', STORAGE_S3_BUCKET: s3.bucket, STORAGE_S3_REGION: REGION, STORAGE_S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`, STORAGE_S3_FORCE_PATH_STYLE: 'true',
+      STORAGE_URL_TTL_SECONDS: String(TTL), STORAGE_MAX_FILE_BYTES: '40',
+    }, app.databaseUrl);
+    try {
+      const upload = await requestUpload(behind, a.owner.token, a.documents[0]!.id, 'while down');
+      expect((await putBytes(upload.uploadUrl, upload.uploadHeaders, 'while down')).status).toBe(200);
+      await proxy.stop();
+      const refused = await gql(behind, CompleteFileUploadDocument, { fileId: upload.file.id }, { token: a.owner.token });
+      expect(refused.status).toBe(503);
+      expect(codes(refused)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.raw).not.toMatch(/ECONN|127\.0\.0\.1|s3|bucket|stack/i);
+      await proxy.start();
+      const done = await gqlOk(behind, CompleteFileUploadDocument, { fileId: upload.file.id }, { token: a.owner.token });
+      expect(done.completeFileUpload.id).toBe(upload.file.id);
+    } finally {
+      await behind.close();
+      await proxy.stop();
+    }
   });
 });
 

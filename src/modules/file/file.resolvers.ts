@@ -3,7 +3,7 @@ import type { Resolvers } from '../../graphql/generated/resolvers.js';
 import { scopeOf } from '../../tenancy/request-scope.js';
 import * as files from './file.service.js';
 
-const services = (ctx: GraphQLContext): files.FileServices => ({ storage: ctx.storage, limits: ctx.config.storage, origin: ctx.publicOrigin });
+const services = (ctx: GraphQLContext): files.FileServices => ({ storage: ctx.storage, limits: ctx.config.storage, origin: ctx.publicOrigin, log: ctx.log });
 
 export const fileResolvers: Resolvers = {
   Mutation: {

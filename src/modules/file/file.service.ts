@@ -1,6 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Document, StoredFile } from '../../db/entities/index.js';
-import { AppError, badInput, notFound } from '../../graphql/errors.js';
+import { AppError, badInput, notFound, RetryLaterError } from '../../graphql/errors.js';
 import { line, parseId } from '../../graphql/input.js';
 import type { StorageConfig } from '../../config/storage.js';
 import { objectKey } from '../../storage/object-key.js';
@@ -18,6 +19,25 @@ export interface FileServices {
   limits: StorageConfig;
   /** Scheme and host signed `local` URLs start with (GraphQLContext.publicOrigin). */
   origin: string;
+  /** Where a failing store's error goes (the client gets SERVICE_UNAVAILABLE, not the reason). */
+  log: Pick<FastifyBaseLogger, 'error'>;
+}
+
+/** Seconds a client is told to wait when the store does not answer. */
+const STORE_RETRY_SECONDS = 5;
+
+/**
+ * `call` against the store; a store that fails (down, unreachable, refusing the credentials) is
+ * logged with its reason and answered SERVICE_UNAVAILABLE with a retry hint (RetryLaterError:
+ * HTTP 503, Retry-After), like an unavailable placement, rather than an internal error.
+ */
+async function fromStore<T>(services: FileServices, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    services.log.error({ err, store: services.storage.name }, `file store failed: ${what}`);
+    throw new RetryLaterError('SERVICE_UNAVAILABLE', 'The file store is unavailable right now; retry shortly.', STORE_RETRY_SECONDS);
+  }
 }
 
 export interface FileUploadInput {
@@ -99,7 +119,7 @@ export async function requestFileUpload(scope: RequestScope, services: FileServi
     });
   });
   const grant = { key: file.objectKey, byteSize: checked.byteSize, sha256: checked.sha256, contentType: checked.contentType, expiresAt: expiry(services.limits) };
-  const signed = await services.storage.signUpload(grant, services.origin);
+  const signed = await fromStore(services, 'sign upload', () => services.storage.signUpload(grant, services.origin));
   return { uploadUrl: signed.url, uploadHeaders: Object.entries(signed.headers).map(([name, value]) => ({ name, value })), expiresAt: signed.expiresAt, file };
 }
 
@@ -121,7 +141,7 @@ export async function completeFileUpload(scope: RequestScope, services: FileServ
         failedKey = file.objectKey;
         throw badInput('The upload URL of this file expired long ago; the file was discarded: request a new upload.');
       }
-      const stored = await services.storage.stat(file.objectKey);
+      const stored = await fromStore(services, 'stat', () => services.storage.stat(file.objectKey));
       if (!stored || stored.byteSize !== Number(file.byteSize) || stored.sha256 !== file.sha256) {
         failedKey = file.objectKey;
         throw badInput(stored ? 'The uploaded bytes do not have the declared size and SHA-256; the file was discarded.' : 'Nothing was uploaded for this file; it was discarded.');
@@ -161,7 +181,9 @@ export async function deleteFile(scope: RequestScope, services: FileServices, ra
 
 /** A signed GET URL for a file read through the tenant's session; each one issued is audited (`file.download`). */
 export async function downloadUrl(scope: RequestScope, services: FileServices, file: StoredFile): Promise<string> {
-  const url = await services.storage.signDownload({ key: file.objectKey, filename: file.filename, contentType: file.contentType, expiresAt: expiry(services.limits) }, services.origin);
+  const url = await fromStore(services, 'sign download', () =>
+    services.storage.signDownload({ key: file.objectKey, filename: file.filename, contentType: file.contentType, expiresAt: expiry(services.limits) }, services.origin),
+  );
   await appendActivity(scope, 'file.download', fileTarget(file.id));
   return url;
 }

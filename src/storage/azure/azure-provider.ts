@@ -14,6 +14,7 @@ import { exactSize } from '../exact-size.js';
 import { isObjectKey } from '../object-key.js';
 import type { DownloadGrant, SignedUpload, StorageProvider, StoredObject, UploadGrant } from '../storage-provider.js';
 import { freeze, isNotFound, unfreeze } from './blob-lease.js';
+import { StorageRefusal } from '../storage-refusal.js';
 
 // STORAGE_PROVIDER=azure: Azure Blob Storage (or Azurite) with blob-scoped service SAS URLs,
 // signed here with the account key (no call to Azure to sign). A SAS names one blob, its
@@ -108,8 +109,8 @@ export function azureProvider(config: AzureStorageConfig, maxFileBytes: number):
 
 /**
  * Refuses to start against a container that is missing, unreachable, refuses the key, or lets
- * anyone read blobs without a SAS (public access would bypass every signed URL). Throws an Error
- * whose message is one sentence for the operator.
+ * anyone read blobs without a SAS (public access would bypass every signed URL). Throws
+ * StorageRefusal, whose message is one sentence for the operator.
  */
 export async function checkAzureContainer(config: AzureStorageConfig): Promise<void> {
   const credential = new StorageSharedKeyCredential(config.accountName, config.accountKey);
@@ -120,9 +121,9 @@ export async function checkAzureContainer(config: AzureStorageConfig): Promise<v
     access = (await container.getProperties({ abortSignal: AbortSignal.timeout(15_000) })).blobPublicAccess;
   } catch (err) {
     const code = (err as { code?: string; statusCode?: number }).code ?? (err as Error).name;
-    if (isNotFound(err)) throw new Error(`${where} does not exist: create it (private, no public access), or fix STORAGE_AZURE_CONTAINER.`);
-    if ((err as { statusCode?: number }).statusCode === 403) throw new Error(`${where} refused the account key (${code}): check the key and account name.`);
-    throw new Error(`${where} could not be reached (${code}): check the endpoint and the network.`);
+    if (isNotFound(err)) throw new StorageRefusal(`${where} does not exist: create it (private, no public access), or fix STORAGE_AZURE_CONTAINER.`);
+    if ((err as { statusCode?: number }).statusCode === 403) throw new StorageRefusal(`${where} refused the account key (${code}): check the key and account name.`);
+    throw new StorageRefusal(`${where} could not be reached (${code}): check the endpoint and the network.`);
   }
-  if (access) throw new Error(`${where} allows anonymous reads (public access "${access}"): set it to private, since signed URLs are the only way in.`);
+  if (access) throw new StorageRefusal(`${where} allows anonymous reads (public access "${access}"): set it to private, since signed URLs are the only way in.`);
 }

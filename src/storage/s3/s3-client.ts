@@ -1,6 +1,8 @@
+import { format } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { S3Config } from '../../config/storage-s3.js';
+import { StorageRefusal } from '../storage-refusal.js';
 
 /**
  * The SDK client for `config`'s bucket. Credentials come from the SDK's default provider chain
@@ -16,7 +18,7 @@ import type { S3Config } from '../../config/storage-s3.js';
 export function createS3Client(config: S3Config, log?: Pick<FastifyBaseLogger, 'warn' | 'error'>): S3Client {
   // Without a logger the SDK writes its warnings to the console; its info lines (one per call,
   // with the input) are not wanted in the service's log.
-  const logger = log && { debug: () => {}, info: () => {}, warn: (...m: unknown[]) => log.warn({ sdk: 'aws-s3' }, m.map(String).join(' ')), error: (...m: unknown[]) => log.error({ sdk: 'aws-s3' }, m.map(String).join(' ')) };
+  const logger = log && { debug: () => {}, info: () => {}, warn: (...m: unknown[]) => log.warn({ sdk: 'aws-s3' }, format(...m)), error: (...m: unknown[]) => log.error({ sdk: 'aws-s3' }, format(...m)) };
   return new S3Client({
     logger,
     region: config.region,
@@ -28,7 +30,7 @@ export function createS3Client(config: S3Config, log?: Pick<FastifyBaseLogger, '
 }
 
 /** Raised at start when the SDK's provider chain finds no credentials: the server does not start. */
-export class S3CredentialsMissing extends Error {
+export class S3CredentialsMissing extends StorageRefusal {
   constructor(cause: unknown) {
     super(
       'STORAGE_PROVIDER=aws_s3: the AWS SDK found no credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role).',
