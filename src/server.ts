@@ -34,6 +34,7 @@ import { SHARED_PLACEMENT } from './tenancy/placement/placement-name.js';
 import type { TenantRouter } from './tenancy/placement/tenant-router.js';
 import { closeRequestTransaction, requestTransactionPlugin } from './tenancy/request-transaction.js';
 import { TenancyCheckError, tenancyProblems } from './tenancy/startup-check.js';
+import { clientErrorHandler, routeNotFound } from './http-refusals.js';
 
 export interface ServerDeps {
   config: AppConfig;
@@ -89,6 +90,8 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
     bodyLimit: config.limits.maxBodyBytes,
     // request.ip is the client's address only behind proxies named here (per-address rate limits).
     trustProxy: config.trustProxy,
+    // Requests Node cannot parse get the API's error shape too (src/http-refusals.ts).
+    clientErrorHandler,
   });
   await registerCors(app, config.corsOrigins);
   app.addHook('onSend', async (request, reply, payload) => {
@@ -161,6 +164,8 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
       errors: [{ message: status === 500 ? 'Internal server error' : error.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId: request.id } }],
     });
   });
+
+  app.setNotFoundHandler(routeNotFound);
 
   // Document files (src/storage/): after the error handler, so its routes keep it.
   const storage = await createStorage(config.storage, app);
