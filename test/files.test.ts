@@ -139,6 +139,8 @@ describe('limits', () => {
     expect(codes(await ask({ contentType: 'text/html' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await ask({ byteSize: 41 }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await ask({ sha256: 'nothex' }))).toEqual(['BAD_USER_INPUT']);
+    // Bidirectional controls would let `invoice\u202Efdp.exe` show as `invoiceexe.pdf`.
+    for (const filename of ['invoice\u202Efdp.exe', 'a\u2067b.txt', 'a\u200Fb.txt']) expect(codes(await ask({ filename }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await ask({ byteSize: 40 }))).toEqual([]);
     expect(codes(await ask({ byteSize: 24 }))).toEqual([]); // 64: exactly the quota
     const over = await ask({ byteSize: 1 });

@@ -54,10 +54,19 @@ const fileTarget = (id?: string) => ({ type: 'File', id });
 const expiry = (limits: StorageConfig) => new Date(Date.now() + limits.urlTtlSeconds * 1000);
 
 /**
+ * Unicode's bidirectional embedding, override and isolate controls and the directional marks
+ * (UAX #9, 2.1-2.6): in a filename they make `invoice\u202Efdp.exe` display as `invoiceexe.pdf`
+ * (CVE-2021-42574's kind), and a file's name has no need for them.
+ */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/**
  * The name as shown, never as a path: path separators (`/`, `\`) become `_`, Unicode kept (NFC).
  * It is only ever a column and a Content-Disposition value; keys are object-key.ts's.
+ * BAD_USER_INPUT for bidirectional controls (BIDI_CONTROLS), besides line()'s checks.
  */
 export function displayName(raw: string): string {
+  if (BIDI_CONTROLS.test(raw)) throw badInput('filename must not contain bidirectional control characters (they can disguise its extension).');
   return line(raw.normalize('NFC').replace(/[/\\]/g, '_'), 'filename', FILENAME);
 }
 
