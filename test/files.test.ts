@@ -67,6 +67,17 @@ describe('upload flow', () => {
     );
   });
 
+  it("a MEMBER deletes the files they uploaded, not another's (FORBIDDEN, recorded); the OWNER deletes any", async () => {
+    const member = a.users.find((u) => u.role === 'MEMBER')!;
+    const owners = await uploadFile(app, a.owner.token, a.documents[0]!.id, "owner's");
+    const members = await uploadFile(app, member.token, a.documents[0]!.id, "member's");
+    expect(codes(await gql(app, DeleteFileDocument, { id: owners }, { token: member.token }))).toEqual(['FORBIDDEN']);
+    expect((await fileRows(a.id)).find((r) => r.id === owners)?.status).toBe('ready');
+    expect((await activityOf(app, a.owner.token)).map((e) => `${e.action} ${e.targetId}`)).toContain(`file.delete.denied ${owners}`);
+    expect((await gqlOk(app, DeleteFileDocument, { id: members }, { token: member.token })).deleteFile).toBe(members);
+    expect((await gqlOk(app, DeleteFileDocument, { id: owners }, { token: a.owner.token })).deleteFile).toBe(owners);
+  });
+
   it('a VIEWER cannot request an upload', async () => {
     const viewer = a.users.find((u) => u.role === 'VIEWER')!;
     const input = { documentId: a.documents[0]!.id, filename: 'x.txt', contentType: 'text/plain', byteSize: 1, sha256: sha256Hex('x') };

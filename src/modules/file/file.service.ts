@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Document, StoredFile } from '../../db/entities/index.js';
-import { AppError, badInput, notFound, RetryLaterError } from '../../graphql/errors.js';
+import { atLeast } from '../../auth/roles.js';
+import { AppError, badInput, forbidden, notFound, RetryLaterError } from '../../graphql/errors.js';
 import { line, parseId } from '../../graphql/input.js';
 import type { StorageConfig } from '../../config/storage.js';
 import { objectKey } from '../../storage/object-key.js';
@@ -172,7 +173,7 @@ export async function completeFileUpload(scope: RequestScope, services: FileServ
 }
 
 /**
- * MEMBER or above. Deletes the row in the request's transaction (which queues its key, see
+ * The uploader (MEMBER or above) or an ADMIN; another member gets FORBIDDEN. Deletes the row in the request's transaction (which queues its key, see
  * file-lifecycle.ts), and the bytes once it has committed. Returns the id.
  */
 export async function deleteFile(scope: RequestScope, services: FileServices, rawId: string): Promise<string> {
@@ -180,6 +181,8 @@ export async function deleteFile(scope: RequestScope, services: FileServices, ra
   let key = '';
   await audited(scope, { action: 'file.delete', target: fileTarget(id), requires: 'MEMBER', describe: 'Deleting files' }, async (em) => {
     const file = await loadFile(em, id);
+    // As for documents (deleteDocument): a member deletes what they uploaded, an ADMIN anything.
+    if (!atLeast(scope.role, 'ADMIN') && file.createdById !== scope.userId) throw forbidden('Only the uploader or an ADMIN can delete this file.');
     key = file.objectKey;
     em.remove(file);
     return id;
