@@ -86,7 +86,7 @@ function operatorRefusal(err: unknown, { host, port: configured }: Pick<AppConfi
 
 try {
   // The store first: a deployment whose store cannot be used is refused before any database work.
-  await storageProvider(config.storage, logger);
+  const storage = await storageProvider(config.storage, logger);
   let url = config.database.url;
   if (!url) {
     if (config.isProduction) logger.warn('DATABASE_URL is not set: running on the embedded PostgreSQL under DATA_DIR.');
@@ -99,7 +99,7 @@ try {
 
   // Prometheus metrics on their own listener (METRICS_PORT), never on the API's: off unless set.
   const metrics = config.metrics.port === undefined ? undefined : createMetrics(trustedManifest().operationNames);
-  app = await createServer({ config, orm: deployment.shared, router: deployment.router, logger, metrics });
+  app = await createServer({ config, orm: deployment.shared, router: deployment.router, logger, metrics, storage });
   await app.listen({ host: config.host, port: config.port });
   if (metrics) {
     metricsServer = createMetricsServer({ metrics, logger });

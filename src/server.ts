@@ -16,7 +16,7 @@ import { createPlayground } from './graphql/playground/index.js';
 import { alreadyLogged, errorLogPlugin, logContextFailure, withRequestIdInErrors } from './graphql/request-errors.js';
 import { buildSchema } from './graphql/schema.js';
 import { createMailer } from './mail/mailer.js';
-import { createStorage } from './storage/index.js';
+import { createStorage, type StorageProvider } from './storage/index.js';
 import { startFileSweeps } from './modules/file/file-sweep.js';
 import { registerGraphQLMetrics, rateLimitMetricsPlugin } from './metrics/graphql-metrics.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -51,12 +51,14 @@ export interface ServerDeps {
   typeDefs?: string[];
   /** Where requests, errors, rate-limit refusals and the pool are recorded (src/metrics/); none: nothing is. */
   metrics?: Metrics;
+  /** The file store, already opened and checked (main.ts does so before any database work); absent: opened here. */
+  storage?: StorageProvider;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** Builds the HTTP server; does not listen. main.ts and the tests both use it. */
-export async function createServer({ config, orm, logger, typeDefs, metrics, router: givenRouter }: ServerDeps): Promise<FastifyInstance> {
+export async function createServer({ config, orm, logger, typeDefs, metrics, router: givenRouter, storage: givenStorage }: ServerDeps): Promise<FastifyInstance> {
   const schema = buildSchema(typeDefs);
   const problems = tenancyProblems(
     schema,
@@ -168,7 +170,7 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
   app.setNotFoundHandler(routeNotFound);
 
   // Document files (src/storage/): after the error handler, so its routes keep it.
-  const storage = await createStorage(config.storage, app);
+  const storage = await createStorage(config.storage, app, givenStorage);
   // Abandoned uploads and the objects of deleted files (src/modules/file/file-sweep.ts); stopped
   // before the pools close (preClose runs before every onClose).
   const sweeps = startFileSweeps(router.pools, storage, config.storage, logger);

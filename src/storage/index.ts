@@ -11,10 +11,11 @@ export type { StorageProvider } from './storage-provider.js';
  * (`local` serves its signed URLs itself: /files/<token>). `azure` first checks its container
  * (checkAzureContainer) and throws a one-sentence Error when it cannot be used; `aws_s3` without
  * credentials raises S3CredentialsMissing (s3-client.ts). Either way the server does not start.
+ * `opened`: the provider storageProvider() already gave (not opened and checked twice).
  */
-export async function createStorage(config: StorageConfig, app: FastifyInstance): Promise<StorageProvider> {
+export async function createStorage(config: StorageConfig, app: FastifyInstance, opened?: StorageProvider): Promise<StorageProvider> {
   if (config.provider === 'local') await registerLocalStorageRoutes(app, config.localDir, config.signingSecret);
-  return storageProvider(config, app.log);
+  return opened ?? storageProvider(config, app.log);
 }
 
 /**
