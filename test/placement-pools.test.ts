@@ -10,10 +10,18 @@ import { codes, gql } from './support/graphql.js';
 // connections each placement's serving pool holds open on its database (pg_stat_activity, by the
 // application_name the pool sets) and /readyz, while organizations on each placement make requests.
 
-/** Serving connections of `placement`'s pool open on its database. */
+/**
+ * Serving connections of `placement`'s pool open on its database. pg_stat_activity is the whole
+ * server's: other test files (and a second suite on a shared TEST_DATABASE_URL) name their
+ * placements `acme` too, so only this app's database counts.
+ */
 const servingConnections = (app: TestApp, placement: string) =>
   withSql(app.placementUrls[placement]!, async (c) =>
-    (await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1', [`tenantql placement:${placement}`])).rows[0]!.n,
+    (
+      await c.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where application_name = $1 and datname = current_database()', [
+        `tenantql placement:${placement}`,
+      ])
+    ).rows[0]!.n,
   );
 
 /** Polls until `servingConnections` is `expected` (a closed backend leaves pg_stat_activity a moment later), or gives up after `ms`. */
@@ -117,7 +125,7 @@ describe("a placement's connection dropped by the server", () => {
     try {
       const org = await createOrg(app, { placement: 'acme', documents: 1 });
       expect((await list(app, org)).data?.documents.edges).toHaveLength(1);
-      await withSql(app.placementUrls.acme!, (c) => c.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tenantql placement:acme'"));
+      await withSql(app.placementUrls.acme!, (c) => c.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tenantql placement:acme' and datname = current_database()"));
       await connectionsSettle(app, 'acme', (n) => n === 0);
       // knex notices the dead connection when the pool hands it out again, drops it and logs.
       expect((await list(app, org)).data?.documents.edges).toHaveLength(1);
