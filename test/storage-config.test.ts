@@ -34,6 +34,13 @@ describe('storage configuration', () => {
       expect.stringContaining('STORAGE_PUBLIC_URL: must be an origin'),
     ]);
     expect(problems({ STORAGE_PROVIDER: 'ftp' })).toEqual(['STORAGE_PROVIDER: must be local, aws_s3 or azure']);
+    // A provider's variables with another provider chosen: the files would silently go elsewhere.
+    expect(problems({ STORAGE_AZURE_CONTAINER: 'files', STORAGE_AZURE_ACCOUNT_NAME: 'acme' })).toEqual([
+      'STORAGE_AZURE_CONTAINER, STORAGE_AZURE_ACCOUNT_NAME apply only with STORAGE_PROVIDER=azure (now local): unset them or choose azure.',
+    ]);
+    expect(problems({ STORAGE_PROVIDER: 'aws_s3', STORAGE_S3_BUCKET: 'files', STORAGE_S3_REGION: 'eu-west-1', STORAGE_AZURE_CONTAINER: 'files' })).toEqual([
+      'STORAGE_AZURE_CONTAINER apply only with STORAGE_PROVIDER=azure (now aws_s3): unset them or choose azure.',
+    ]);
     expect(problems({ STORAGE_MAX_FILE_BYTES: String(2 ** 31) })).toEqual(['STORAGE_MAX_FILE_BYTES: must be a whole number of bytes, 1 to 2147483647']);
   });
 });

@@ -81,10 +81,16 @@ function endpointUrl(url: string): string | undefined {
  * The azure settings when STORAGE_PROVIDER=azure, adding every problem to `problems`: no or a
  * malformed container name; neither or both of a connection string and an account name + key; a
  * connection string without AccountKey (SAS needs the shared key); a malformed account name, key
- * or endpoint. Undefined for other providers (the variables are then ignored).
+ * or endpoint; STORAGE_AZURE_* set while another provider is chosen (as s3Config does for
+ * STORAGE_S3_*: a forgotten STORAGE_PROVIDER=azure would otherwise store files elsewhere
+ * silently). Undefined for other providers.
  */
 export function azureStorageConfig(provider: string | undefined, e: AzureEnv, problems: string[]): AzureStorageConfig | undefined {
-  if (provider !== 'azure') return undefined;
+  if (provider !== 'azure') {
+    const set = Object.keys(azureStorageEnvSchema).filter((name) => e[name as keyof typeof azureStorageEnvSchema] !== undefined);
+    if (set.length > 0) problems.push(`${set.join(', ')} apply only with STORAGE_PROVIDER=azure (now ${provider ?? 'local'}): unset them or choose azure.`);
+    return undefined;
+  }
   const before = problems.length;
   const container = e.STORAGE_AZURE_CONTAINER;
   if (!container) problems.push('STORAGE_AZURE_CONTAINER is required with STORAGE_PROVIDER=azure: the blob container that holds the files.');
