@@ -399,6 +399,7 @@ describe('npm run tenant -- move / status', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(JSON.parse(done.stdout)).toMatchObject({ organizationId: org.id, from: 'acme', to: 'beta', verification: 'match', rows: { document: 5 } });
     expect(JSON.parse((await tenant(['status', org.id, '--json'], env())).stdout)).toMatchObject({ outcome: 'switched', step: 'cleaned' });
+    expect((await tenant(['status', slug], env())).stdout).toMatch(/: finished after step cleaned: switched to beta\.\n$/);
     expect(await titles(org)).toHaveLength(5);
   });
 

@@ -84,7 +84,7 @@ export async function statusCommand(organization: string): Promise<CommandOutput
     text: () => {
       if (!move) return `No move of ${id} was ever started.`;
       const where = move.finishedAt
-        ? `finished: ${move.outcome === 'switched' ? 'switched' : 'rolled back'}`
+        ? `finished after step ${move.step}: ${move.outcome === 'switched' ? `switched to ${move.target}` : `rolled back, still on ${move.source}`}`
         : `unfinished after step ${move.step} (${MOVE_STEPS.indexOf(move.step)} of ${MOVE_STEPS.length - 1}): run the same move again to finish it, or --abort it`;
       return `Move ${move.id} of ${id} from ${move.source} to ${move.target} by ${move.mechanism.replace('_', ' ')}: ${where}.`;
     },
