@@ -24,7 +24,9 @@ const REQUEST_ID = `nullif(current_setting('${PEER_REQUEST_ID_SETTING}', true), 
 
 const SQL = `
 -- createDocument: the role check (MEMBER and above, as the API's) and the audit event, before the
--- row is written and in its statement: a refusal writes nothing, and the event cannot outlive the row.
+-- row is written and in its statement: the event cannot outlive the row. A refusal raises, which
+-- rolls the whole transaction back, so it writes no event (the API records 'document.create.denied',
+-- the ceiling records nothing); every benchmark token is OWNER or MEMBER, so no timed request is refused.
 -- One BEFORE trigger rather than a BEFORE and an AFTER one: one function call per insert.
 create or replace function bench_peer_document_create() returns trigger
   language plpgsql security invoker as $fn$
