@@ -63,17 +63,41 @@ function canonical(dialect: Dialect, q: QueryName, json: GraphQLResponse): unkno
     const conn = (dialect === 'tenantql' ? d.documents : d.allDocuments) as { edges?: { node: Node }[]; pageInfo?: { hasNextPage?: unknown } } | null | undefined;
     return conn ? { documents: conn.edges?.map((e) => doc(e.node)), hasNextPage: conn.pageInfo?.hasNextPage } : null;
   }
-  if (q === 'get') return doc((dialect === 'tenantql' ? d.document : d.documentByOrganizationIdAndRowId) as Node | null);
+  if (q === 'get') return doc((dialect === 'tenantql' ? d.document : (d.readDocument as { result?: Node } | null)?.result) as Node | null);
   const created = doc((dialect === 'tenantql' ? d.createDocument : (d.createDocument as { document?: Node } | null)?.document) as Node | null);
   return created ? { ...created, id: freshId(created.id) } : null;
+}
+
+/** The audit event each audited query must write (the API's actions; the ceiling and the peer write the same). */
+export const AUDITED_ACTIONS: Partial<Record<QueryName, string>> = { get: 'document.read', create: 'document.create' };
+
+/** An organization's audit events as one candidate's database holds them: all of them, and those with one action. */
+export interface AuditCount {
+  total: number;
+  action: number;
+}
+
+/** How the gate counts audit events: where `candidate` keeps `organizationId`'s, and whose request `i` of `q` is. */
+export interface AuditCheck {
+  count(candidate: Candidate, organizationId: string, action: string): Promise<AuditCount>;
+  organizationOf(q: QueryName, i: number): string;
 }
 
 /**
  * For the first `sample` requests of each query: every candidate must answer HTTP 200 without
  * `errors`, and the same data as the first candidate (the ceiling). `create` runs after the
- * reading queries. Returns the problems found.
+ * reading queries. With `audit`, the first request of each audited query (AUDITED_ACTIONS) must
+ * also write exactly one `activity_event` row of the requesting organization, with that action,
+ * for every candidate: counted before and after it (nothing else runs meanwhile). Returns the
+ * problems found.
  */
-export async function correctnessGate(candidates: Candidate[], requests: Record<Dialect, Partial<Requests>>, queries: QueryName[], sample: number): Promise<string[]> {
+export async function correctnessGate(
+  candidates: Candidate[],
+  requests: Record<Dialect, Partial<Requests>>,
+  queries: QueryName[],
+  sample: number,
+  audit?: AuditCheck,
+): Promise<string[]> {
   const problems: string[] = [];
   // The writing query last: api-hybrid writes to copies of the benchmark database (bench/hybrid.ts),
   // so after every candidate's createDocument the others' newest documents are not its own.
@@ -81,9 +105,17 @@ export async function correctnessGate(candidates: Candidate[], requests: Record<
     const n = Math.min(sample, requests.tenantql[q]?.length ?? 0);
     for (let i = 0; i < n; i++) {
       const answers: { name: string; dialect: Dialect; raw: unknown; canonical: unknown }[] = [];
+      const action = AUDITED_ACTIONS[q];
+      const auditing = audit && action && i === 0 ? { audit, action, organizationId: audit.organizationOf(q, i) } : null;
       for (const c of candidates) {
+        const before = auditing && (await auditing.audit.count(c, auditing.organizationId, auditing.action));
         const { status, json } = await post(c.url, requests[c.dialect][q]![i]!);
         if (status !== 200 || json.errors?.length) problems.push(`${c.name} ${q} #${i}: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+        if (auditing && before) {
+          const after = await auditing.audit.count(c, auditing.organizationId, auditing.action);
+          const [total, matching] = [after.total - before.total, after.action - before.action];
+          if (total !== 1 || matching !== 1) problems.push(`${c.name} ${q} #${i}: expected exactly one '${auditing.action}' audit event of organization ${auditing.organizationId}, got ${total} event(s), ${matching} of them '${auditing.action}'`);
+        }
         answers.push({ name: c.name, dialect: c.dialect, raw: normalise(q, json), canonical: canonical(c.dialect, q, json) });
       }
       const ref = answers[0]!; // the ceiling

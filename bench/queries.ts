@@ -48,8 +48,10 @@ const PEER_REL = `query Rel($first: Int) { allDocuments(first: $first, ${PEER_OR
 const PEER_QUERIES: Record<QueryName, string> = {
   list: `query List($first: Int) { allDocuments(first: $first, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
   deep: `query Deep($first: Int, $after: Cursor) { allDocuments(first: $first, after: $after, ${PEER_ORDER}) { ${PEER_PAGE} } }`,
-  // The document's key is (organization_id, id) (Citus-ready schema), so its lookup field takes both.
-  get: `query Get($organizationId: UUID!, $id: UUID!) { documentByOrganizationIdAndRowId(organizationId: $organizationId, rowId: $id) { rowId title ${PEER_AUTHOR} } }`,
+  // The read and its audit event in one statement: the bench-only database function read_document
+  // (bench/peer-audit.ts), which PostGraphile exposes as a mutation (it is VOLATILE). The
+  // organization comes from the token through pgSettings and RLS, as for every other peer read.
+  get: `mutation Get($id: UUID!) { readDocument(input: { rowId: $id }) { result { rowId title ${PEER_AUTHOR} } } }`,
   create: `mutation Create($input: CreateDocumentInput!) { createDocument(input: $input) { document { rowId title ${PEER_AUTHOR} } } }`,
   rel10: PEER_REL,
   rel50: PEER_REL,
@@ -59,7 +61,7 @@ const PEER_QUERIES: Record<QueryName, string> = {
 export const PEER_NOTES = [
   'PostGraphile 5 (Amber preset, `public` schema) runs on Node 22 (the `node@22` package), this API on Node 20 (`api`) and, as `api-node22`, on the same Node 22 binary: compare `api-node22` with the peer for a like-for-like ratio.',
   "The peer's server verifies the same HS256 token with the API's own code (jose, verified tokens remembered until exp), re-checks membership with one SQL statement per request, and passes `role=tenantql_app`, `app.organization_id` and `app.user_id` as `pgSettings`, so the API's forced RLS policies do the isolation.",
-  "Differences that favour the peer: it writes **no audit event** for `document(id)` and `createDocument` (the API and the ceiling insert an `activity_event` row), and it does not check the MEMBER-or-above role on create.",
+  "Same audit work, bench only: for `document(id)` (as the mutation `readDocument`, a VOLATILE SQL function `read_document`: the read and its `activity_event` row, `document.read` or `document.read.denied`, in one statement) and `createDocument` (a BEFORE INSERT trigger on `document`: the MEMBER-or-above role check, refusal as FORBIDDEN, and the `document.create` event in the insert's statement) the peer writes the same audit insert as the API and the ceiling, through a trigger / database function installed in the benchmark database only (bench/peer-audit.ts), running as `tenantql_app` under the same forced RLS and acting only under the setting `bench.peer_audit` that the peer alone passes. The correctness gate checks that one get and one create write exactly one event each, for every candidate.",
   "Its createDocument sends only `{ title, body }`; id, organization and author come from bench-only column defaults (`gen_random_uuid()`, `app.organization_id`, `app.user_id`). Its deep page uses its own cursor for the same anchor row; the correctness gate compares ids, titles, authors and order (and hasNextPage), not raw bodies.",
 ]
   .map((l) => `- ${l}`)
@@ -103,7 +105,7 @@ export function prepareRequests(dialect: Dialect, data: SeededData, tokens: Map<
   return {
     list: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'list', { first: 20 }) })),
     deep: data.big.userIds.map((u) => ({ headers: headers(u, data.big.organizationId), body: body(dialect, 'deep', { first: 20, after: deepCursor }) })),
-    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'get', { id: t.documentId, ...(dialect === 'postgraphile' ? { organizationId: t.organizationId } : {}) }) })),
+    get: data.tenants.map((t) => ({ headers: headers(t.userId, t.organizationId), body: body(dialect, 'get', { id: t.documentId }) })),
     create: data.tenants.map((t) => ({
       headers: headers(t.userId, t.organizationId),
       // PostGraphile's input wraps the row; organization, author and id come from column defaults the harness adds (see run.ts).

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { issueToken } from '../src/auth/tokens.js';
 import { loadConfig } from '../src/config/index.js';
 import { openDatabase, openStatementStats, serverVersion, stopDatabase, withClient } from './database.js';
-import { correctnessGate, post } from './gate.js';
+import { correctnessGate, post, type AuditCheck, type AuditCount } from './gate.js';
+import { installPeerAudit } from './peer-audit.js';
 import {
   candidateRows,
   fixedRates,
@@ -180,6 +181,9 @@ async function main(): Promise<number> {
         alter column organization_id set default nullif(current_setting('app.organization_id', true), '')::uuid,
         alter column created_by_id set default nullif(current_setting('app.user_id', true), '')::uuid`),
     );
+    // The peer's audit parity (issue 13): the same audit insert and role check as the API's, through
+    // a trigger and a database function acting only under the peer's own setting (bench/peer-audit.ts).
+    await withClient(url, installPeerAudit);
   }
 
   const apiEnv = { ...common, NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false', SEED_DEMO_DATA: 'false', LOG_LEVEL: settings.apiLogLevel };
@@ -208,7 +212,7 @@ async function main(): Promise<number> {
       ),
     'api-node22': () => startCandidate('api-node22', apiLabel, 'dist/main.js', apiEnv, { node: node22!, logDir, nodeFlags: apiFlags }),
     postgraphile: () =>
-      startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked, no audit)', 'bench/peer/postgraphile.ts',
+      startCandidate('postgraphile', 'PostGraphile 5 (pgSettings -> the same RLS; membership checked; same audit insert and role check through a trigger / database function, bench only)', 'bench/peer/postgraphile.ts',
         { ...common, PEER_SCHEMA_OUT: resolve(outDir, 'postgraphile.schema.graphql') }, { node: node22!, logDir, dialect: 'postgraphile' }),
   };
   // Started together (each waits for its own /healthz), kept in the fixed order above.
@@ -246,16 +250,34 @@ async function main(): Promise<number> {
       const [a, b] = [data.tenants[0]!, data.tenants[1]!];
       const { status, json } = await post(peer.url, {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(`${a.organizationId}/${a.userId}`)!}` },
-        body: body('postgraphile', 'get', { id: b.documentId, organizationId: b.organizationId }),
+        body: body('postgraphile', 'get', { id: b.documentId }),
       });
-      if (status !== 200 || json.errors?.length || json.data?.documentByOrganizationIdAndRowId !== null) throw new Error(`PostGraphile isolation probe failed: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+      const payload = json.data?.readDocument as { result?: unknown } | null | undefined;
+      if (status !== 200 || json.errors?.length || payload?.result !== null) throw new Error(`PostGraphile isolation probe failed: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
     }
     const requests: Record<Dialect, Requests> = {
       tenantql: prepareRequests('tenantql', data, tokens, null),
       postgraphile: prepareRequests('postgraphile', data, tokens, peerDeepCursor),
     };
 
-    const problems = await correctnessGate(candidates, requests, queryNames, settings.gateSample);
+    // Audit events are counted where each candidate writes them: api-hybrid's on the database of
+    // the requesting organization's placement, every other candidate's on the benchmark database.
+    const moved = new Set(hybrid?.movedOrganizationIds ?? []);
+    const audit: AuditCheck = {
+      count: (c, organizationId, action) => {
+        const where = c.name !== 'api-hybrid' ? url : moved.has(organizationId) ? hybrid!.dedicatedUrl : hybrid!.sharedUrl;
+        return withClient(where, async (client) => {
+          const { rows } = await client.query<AuditCount>(
+            'select count(*)::int as total, (count(*) filter (where action = $2))::int as action from activity_event where organization_id = $1',
+            [organizationId, action],
+          );
+          return rows[0]!;
+        });
+      },
+      // get and create send one request per seeded tenant, in order (prepareRequests).
+      organizationOf: (_q, i) => data.tenants[i]!.organizationId,
+    };
+    const problems = await correctnessGate(candidates, requests, queryNames, settings.gateSample, audit);
     if (problems.length > 0) {
       console.error(`correctness gate FAILED:\n${problems.join('\n')}`);
       await writeFile(resolve(outDir, 'gate-failure.txt'), problems.join('\n') + '\n');

@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/node';
-import { printSchema } from 'postgraphile/graphql';
+import { defaultMaskError } from 'postgraphile/grafserv';
+import { GraphQLError, printSchema } from 'postgraphile/graphql';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
 import { createPool, env, verifyBearer, type Tenant } from '../candidate.js';
+import { PEER_AUDIT_SETTING, PEER_CREATE_FORBIDDEN, PEER_REQUEST_ID_SETTING } from '../peer-audit.js';
 
 /**
  * The peer: PostGraphile v5 (Amber preset, schema `public` introspected as the owner), served
@@ -20,8 +22,16 @@ import { createPool, env, verifyBearer, type Tenant } from '../candidate.js';
  *   `app.organization_id`, `app.user_id`, so the API's forced row-level security policies do
  *   the isolation (PostGraphile runs `begin; select set_config(...); <query>; commit`).
  *
- * Not done by the peer (see bench/README.md): the audit event the API writes for `document(id)`
- * and `createDocument`, and the MEMBER-or-above role check on create.
+ * The audit work the API does, done the same way (bench only: bench/peer-audit.ts installs it in
+ * the benchmark database, never in the API's migrations): the same audit insert through a trigger /
+ * database function, in the statement of the read or the insert, as `tenantql_app` under the same
+ * forced RLS. `document(id)` is the mutation `readDocument` (the VOLATILE SQL function
+ * `read_document`: the read and its `document.read` / `document.read.denied` event);
+ * `createDocument`'s insert fires a BEFORE INSERT trigger that checks the MEMBER-or-above role
+ * (refused: SQLSTATE 42501, answered here as FORBIDDEN) and writes the `document.create` event.
+ * The trigger acts only under `bench.peer_audit = 'on'`, which this server alone passes in
+ * `pgSettings` (with `bench.request_id`, the event's request id), so the API's and the ceiling's
+ * inserts into the same table are not audited twice.
  *
  * Env: DATABASE_URL (owner), PORT, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE, DB_POOL_MAX, PEER_SCHEMA_OUT (optional).
  */
@@ -29,6 +39,19 @@ import { createPool, env, verifyBearer, type Tenant } from '../candidate.js';
 // One pool of DB_POOL_MAX connections shared by the membership check and PostGraphile.
 const pool = createPool();
 const tenants = new WeakMap<IncomingMessage, Tenant>();
+let requestCounter = 0;
+
+/**
+ * The audit trigger's refusal below MEMBER (SQLSTATE 42501) becomes FORBIDDEN with its message,
+ * as the API answers; every other error is masked as grafserv does by default (no SQL leaks).
+ */
+function maskError(error: GraphQLError): GraphQLError {
+  const original = error.originalError as { code?: unknown; message?: unknown } | undefined;
+  if (original?.code === '42501' && original.message === PEER_CREATE_FORBIDDEN) {
+    return new GraphQLError(PEER_CREATE_FORBIDDEN, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: { code: 'FORBIDDEN' } });
+  }
+  return defaultMaskError(error);
+}
 
 const preset: GraphileConfig.Preset = {
   extends: [PostGraphileAmberPreset],
@@ -36,7 +59,7 @@ const preset: GraphileConfig.Preset = {
   // (the API's "not archived"), which the composite index cannot serve either way.
   disablePlugins: ['PgIndexBehaviorsPlugin'],
   pgServices: [makePgService({ pool, schemas: ['public'] })],
-  grafserv: { graphiql: false, watch: false, graphqlPath: '/graphql' },
+  grafserv: { graphiql: false, watch: false, graphqlPath: '/graphql', maskError },
   grafast: {
     explain: false,
     context(requestContext) {
@@ -45,7 +68,14 @@ const preset: GraphileConfig.Preset = {
       // No tenant: no settings, so the serving role is not even assumed; the handler below never lets that through.
       if (!tenant) return {};
       return {
-        pgSettings: { role: 'tenantql_app', 'app.organization_id': tenant.organizationId, 'app.user_id': tenant.userId },
+        pgSettings: {
+          role: 'tenantql_app',
+          'app.organization_id': tenant.organizationId,
+          'app.user_id': tenant.userId,
+          // The peer's audit parity (bench/peer-audit.ts): its trigger acts only under this setting.
+          [PEER_AUDIT_SETTING]: 'on',
+          [PEER_REQUEST_ID_SETTING]: `postgraphile-${process.pid}-${++requestCounter}`,
+        },
       };
     },
   },
