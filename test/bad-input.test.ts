@@ -185,6 +185,13 @@ describe('client input that used to end as a server error', () => {
     expect(JSON.parse(res.raw).errors[0].message).toMatch(/"variables\.input\.email" contains U\+0000/);
   });
 
+  it('an operationName the document lacks, or several operations and none named, is OPERATION_RESOLUTION_FAILURE (HTTP 400; README error table)', async () => {
+    for (const body of [{ query: 'query A { __typename } query B { __typename }', operationName: 'C' }, { query: 'query A { __typename } query B { __typename }' }]) {
+      const res = await post('operation resolution', JSON.stringify(body));
+      expect([res.status, codesOf(res.raw)], res.raw).toEqual([400, ['OPERATION_RESOLUTION_FAILURE']]);
+    }
+  });
+
   it('an operation type the schema lacks (`subscription`) is GRAPHQL_VALIDATION_FAILED (HTTP 400)', async () => {
     for (const query of ['subscription { x }', 'subscription S { me { role } }']) {
       const res = await post(query, JSON.stringify({ query }));
