@@ -129,6 +129,27 @@ describe('invalid values', () => {
     expect(codes(clean('control body', inBody))).toEqual(['BAD_USER_INPUT']);
     expect(await tenantRows(app, 'document', org.id)).toEqual(before);
   });
+
+  it('C1 controls and U+2028/U+2029 (the new-user trial) are BAD_USER_INPUT in titles and bodies; nothing is stored', async () => {
+    const before = await tenantRows(app, 'document', org.id);
+    for (const bad of ['\u009b31mcsi', '\u0085nel', 'a\u2028b', 'a\u2029b', 'c1\u0080', 'c1\u009f']) {
+      const res = clean('C1 title', await gql(app, CreateDocumentDocument, { input: { title: bad } }, { token: org.owner.token }));
+      expect([JSON.stringify(bad), codes(res)]).toEqual([JSON.stringify(bad), ['BAD_USER_INPUT']]);
+    }
+    for (const bad of ['x\u0085y\u009b', 'x\u2028y']) {
+      const res = await gql(app, UpdateDocumentDocument, { id: org.documents[0]!.id, input: { body: bad } }, { token: org.owner.token });
+      expect([JSON.stringify(bad), codes(clean('C1 body', res))]).toEqual([JSON.stringify(bad), ['BAD_USER_INPUT']]);
+    }
+    expect(await tenantRows(app, 'document', org.id)).toEqual(before);
+  });
+
+  it('a tab in a single-line title is refused with a message that names the tab (a body may hold one)', async () => {
+    const res = clean('tab title', await gql(app, CreateDocumentDocument, { input: { title: 'a\tb' } }, { token: org.owner.token }));
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.raw).toContain('title must not contain a tab.');
+    const broken = clean('break title', await gql(app, CreateDocumentDocument, { input: { title: 'a\nb' } }, { token: org.owner.token }));
+    expect(broken.raw).toContain('title must be a single line: it contains a line break.');
+  });
 });
 
 /** The `extensions.code` of each error of a raw answer. */
@@ -164,6 +185,13 @@ describe('client input that used to end as a server error', () => {
     expect(JSON.parse(res.raw).errors[0].message).toMatch(/"variables\.input\.email" contains U\+0000/);
   });
 
+  it('an operationName the document lacks, or several operations and none named, is OPERATION_RESOLUTION_FAILURE (HTTP 400; README error table)', async () => {
+    for (const body of [{ query: 'query A { __typename } query B { __typename }', operationName: 'C' }, { query: 'query A { __typename } query B { __typename }' }]) {
+      const res = await post('operation resolution', JSON.stringify(body));
+      expect([res.status, codesOf(res.raw)], res.raw).toEqual([400, ['OPERATION_RESOLUTION_FAILURE']]);
+    }
+  });
+
   it('an operation type the schema lacks (`subscription`) is GRAPHQL_VALIDATION_FAILED (HTTP 400)', async () => {
     for (const query of ['subscription { x }', 'subscription S { me { role } }']) {
       const res = await post(query, JSON.stringify({ query }));
@@ -190,7 +218,7 @@ describe('client input that used to end as a server error', () => {
       }
     }
     // In the document: an escape sequence, or the raw character in a string or block string.
-    for (const literal of ['"a\\u0000b"', '"a\\u001bb"', '"a\\u007fb"', '"a\u0000b"', '"""a\u0000b"""', '"""a\u0007b"""']) {
+    for (const literal of ['"a\\u0000b"', '"a\\u001bb"', '"a\\u007fb"', '"a\\u009bb"', '"a\\u2028b"', '"a\u0085b"', '"a\u0000b"', '"""a\u0000b"""', '"""a\u0007b"""']) {
       const res = await post(literal, JSON.stringify({ query: `mutation { createDocument(input: { title: "ok", body: ${literal} }) { id } }` }));
       expect([literal, res.status, codesOf(res.raw)], res.raw).toEqual([literal, 400, ['BAD_USER_INPUT']]);
     }

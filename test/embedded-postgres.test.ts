@@ -108,6 +108,21 @@ describe('an embedded server', () => {
     }
   });
 
+  it('a server of this cluster still running (left by a killed run) is named with its pid and how to stop it, whatever the port', async () => {
+    const pid = Number((await readFile(join(dir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(pid).toBeGreaterThan(0);
+    const failure = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'embedded_check' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(EmbeddedDatabaseError);
+    const message = (failure as Error).message;
+    expect(message).toContain(`is already running as process ${pid}`);
+    expect(message).toContain(`\`kill -INT ${pid}\``);
+    expect(message).not.toMatch(/port .* taken|\n/);
+    expect(await withSql(db.url, async (c) => (await c.query('select 1 as one')).rows)).toEqual([{ one: 1 }]);
+  });
+
   it('persistent: false deletes the cluster on stop', async () => {
     const scratch = await reachableTempDir('tenantql-embedded-scratch-');
     try {

@@ -140,8 +140,22 @@ describe('acceptInvitation', () => {
     expect(codes(await accept(token))).toEqual(['UNAUTHENTICATED']);
     expect(await row(invitation.id)).toMatchObject({ accepted_at: null, revoked_at: null });
     expect((await gqlOk(app, MembersDocument, {}, { token: org.owner.token })).members.map((m) => m.user.id)).not.toContain(stranger.user.id);
-    expect(await activityOf(app, org.owner.token)).toContainEqual(
-      expect.objectContaining({ action: 'invitation.accept.denied', targetId: invitation.id, actor: { id: stranger.user.id }, requestId: wrong.requestId }),
+    // The stranger belongs to no organization: the inviting one's trail does not name them.
+    expect((await activityOf(app, org.owner.token)).filter((e) => e.actor?.id === stranger.user.id || e.requestId === wrong.requestId)).toEqual([]);
+  });
+
+  it("a member of another organization using someone else's token: the denial is in the caller's own trail, never in the inviting organization's", async () => {
+    // The new-user trial: carol (Acme only) used the token meant for alice at Globex.
+    const { invitation, token } = await invited(org.owner, newEmail());
+    const acme = await createOrg(app, { roles: ['OWNER', 'MEMBER'] });
+    const carol = by(acme, 'MEMBER');
+    const wrong = await accept(token, carol.token);
+    expect(codes(wrong)).toEqual(['FORBIDDEN']);
+    const inviting = await activityOf(app, org.owner.token);
+    expect(inviting.filter((e) => e.actor?.id === carol.id || e.requestId === wrong.requestId)).toEqual([]);
+    expect(JSON.stringify(inviting)).not.toContain(carol.email);
+    expect(await activityOf(app, acme.owner.token)).toContainEqual(
+      expect.objectContaining({ action: 'invitation.accept.denied', targetId: invitation.id, actor: expect.objectContaining({ id: carol.id }), requestId: wrong.requestId }),
     );
   });
 

@@ -207,6 +207,21 @@ describe('export and import', () => {
     expect(await sql(fresh.DATABASE_URL, `select (select count(*)::int from "organization") as orgs, (select count(*)::int from "user") as users, (select count(*)::int from "document") as docs`)).toEqual([{ orgs: 0, users: 0, docs: 0 }]);
   });
 
+  it('export refuses an existing --out file (exit 1, the file untouched, no audit event) unless --force replaces it', async () => {
+    const existing = join(dir, 'existing.ndjson.gz');
+    await writeFile(existing, 'keep me');
+    const exportEvents = async () => (await sql(source.alpha, `select count(*)::int as n from "activity_event" where "organization_id" = $1 and "action" = 'organization.export'`, [x.id]))[0]!.n;
+    const eventsBefore = await exportEvents();
+    const refused = await tenant(['export', x.slug, '--out', existing], source.env);
+    expect([refused.code, refused.stdout]).toEqual([1, '']);
+    expect(refused.stderr.trim()).toBe(`${existing} exists already: choose another --out, or add --force to replace it.`);
+    expect(await readFile(existing, 'utf8')).toBe('keep me');
+    expect(await exportEvents()).toBe(eventsBefore);
+    const forced = await tenant(['export', x.slug, '--out', existing, '--force', '--json'], source.env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(gunzipSync(await readFile(existing)).toString('utf8')).toContain('"kind":"manifest"');
+  });
+
   it('multi -> single -> multi: the single-tenant deployment serves the organization and its members sign in; back in multi-tenant, the same data', async () => {
     const withHashes = join(dir, 'with-hashes.ndjson.gz');
     const exported = await tenant(['export', x.slug, '--out', withHashes, '--include-password-hashes'], source.env);

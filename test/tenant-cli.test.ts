@@ -82,6 +82,31 @@ describe('the command line, judged before anything runs (exit code 2)', () => {
     expect(refusal(['create', '   ', '--owner', 'olga@initech.test', '--placement', 'alpha']).message).toMatch(/^The organization's name is blank: it has only white space\./);
   });
 
+  it('refuses an extra argument after every command, naming it (not "Unknown command")', () => {
+    const extra: string[][] = [
+      ['list', 'extra'],
+      ['placements', 'extra'],
+      ['placements', 'create', 'delta', 'extra'],
+      [...create, 'extra'],
+      ['move', 'acme', 'extra', '--to', 'alpha'],
+      ['move', 'acme', 'extra', '--abort'],
+      ['status', 'acme', 'extra'],
+      ['purge-archive', 'acme', 'extra'],
+      ['erase', 'acme', 'extra', '--confirm', 'acme'],
+      ['verify', 'acme', 'extra', '--against', 'alpha'],
+      ['export', 'acme', 'extra', '--out', 'a.gz'],
+      ['import', 'a.gz', 'extra', '--to', 'alpha'],
+    ];
+    for (const argv of extra) expect(refusal(argv).message, argv.join(' ')).toMatch(/^`[a-z -]+` takes [^:]+: unexpected argument `extra`\. Run/);
+    expect(refusal(['list', 'extra']).message).toMatch(/^`list` takes no argument: unexpected argument `extra`\./);
+  });
+
+  it('takes --force with export only', () => {
+    expect(parseCommandLine(['export', 'acme', '--out', 'a.gz', '--force'])).toMatchObject({ command: 'export', force: true });
+    expect(parseCommandLine(['export', 'acme', '--out', 'a.gz'])).toMatchObject({ command: 'export', force: false });
+    expect(refusal(['import', 'a.gz', '--to', 'alpha', '--force']).message).toMatch(/^`import` takes no --force option\./);
+  });
+
   it('accepts any identifier as a tier, and a name of exactly 100 characters', () => {
     for (const tier of ['gold', 'tier_2', 'enterprise']) expect(parseCommandLine([...create.slice(0, 6), '--tier', tier])).toMatchObject({ command: 'create', tier });
     expect(parseCommandLine(['create', 'x'.repeat(100), '--owner', 'olga@initech.test', '--placement', 'alpha'])).toMatchObject({ name: 'x'.repeat(100) });

@@ -26,8 +26,8 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
-// Control characters (C0) and DEL, and UTF-16 surrogates without their pair.
-const CONTROL = /[\u0000-\u001F\u007F]/;
+// Control characters (C0, DEL, C1), LINE and PARAGRAPH SEPARATOR, and UTF-16 surrogates without their pair.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

@@ -15,7 +15,7 @@ export type Invocation =
   | { command: 'purge-archive'; json: boolean; organization: string }
   | { command: 'erase'; json: boolean; organization: string; confirm: string }
   | { command: 'verify'; json: boolean; organization: string; against: string }
-  | { command: 'export'; json: boolean; organization: string; out: string; includePasswordHashes: boolean }
+  | { command: 'export'; json: boolean; organization: string; out: string; includePasswordHashes: boolean; force: boolean }
   | { command: 'import'; json: boolean; file: string; to: string };
 
 /** `--help`'s text: every command, what a tier is, and the exit codes. */
@@ -39,8 +39,9 @@ Commands:
   verify <org> --against <placement>
                                   the organization's rows on its placement against its rows on another
                                   (per table: rows and content hash); exit code 1 when they differ
-  export <org> --out <file> [--include-password-hashes]
-                                  the organization in one archive (gzip of NDJSON): manifest and every row
+  export <org> --out <file> [--include-password-hashes] [--force]
+                                  the organization in one archive (gzip of NDJSON): manifest, every row and
+                                  its files' bytes; refused when <file> exists, unless --force replaces it
   import <file> --to <placement>  an archive into this deployment, verified; refused when tampered or existing
 
 <org> is an organization's id or slug.
@@ -72,12 +73,13 @@ const OPTIONS = {
   out: { type: 'string' },
   to: { type: 'string' },
   'include-password-hashes': { type: 'boolean' },
+  force: { type: 'boolean' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
 /** The options only some commands take; `--json` and `--help` go with every command. */
-const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after', 'against', 'out', 'include-password-hashes'] as const;
+const COMMAND_OPTIONS = ['owner', 'placement', 'tier', 'to', 'abort', 'paused-copy', 'confirm', 'stop-after', 'against', 'out', 'include-password-hashes', 'force'] as const;
 
 /**
  * Parses `argv` (without node and the script). Throws a usage CliError (exit code 2) for
@@ -118,17 +120,32 @@ export function parseCommandLine(argv: string[]): Invocation {
   const valid = (problem: string | undefined) => {
     if (problem) throw usageError(problem);
   };
-  if (first === 'placements' && second === undefined) return only('placements', []), { command: 'placements', json };
+  /** Refuses arguments after those `command` takes, naming the first: `list extra` is `list` with one too many, not an unknown command. */
+  const noMore = (command: string, extra: (string | undefined)[], takes: string) => {
+    const first = extra.find((a) => a !== undefined);
+    if (first !== undefined) throw usageError(`\`${command}\` takes ${takes}: unexpected argument \`${first}\`.`);
+  };
+  if (first === 'placements' && second !== 'create') {
+    only('placements', []);
+    noMore('placements', [second, ...rest], 'no argument (or `create <name>`)');
+    return { command: 'placements', json };
+  }
   if (first === 'placements' && second === 'create') {
     only('placements create', []);
-    if (rest.length !== 1) throw usageError('`placements create` takes one placement name.');
+    if (rest.length === 0) throw usageError('`placements create` takes one placement name.');
+    noMore('placements create', rest.slice(1), 'one placement name');
     valid(placementNameProblem(rest[0]!));
     return { command: 'placements create', json, name: rest[0]! };
   }
-  if (first === 'list' && second === undefined) return only('list', []), { command: 'list', json };
+  if (first === 'list') {
+    only('list', []);
+    noMore('list', [second, ...rest], 'no argument');
+    return { command: 'list', json };
+  }
   if (first === 'create') {
     only('create', ['owner', 'placement', 'tier']);
-    if (second === undefined || rest.length > 0) throw usageError('`create` takes one organization name (quote it if it has spaces).');
+    if (second === undefined) throw usageError('`create` takes one organization name (quote it if it has spaces).');
+    noMore('create', rest, 'one organization name (quote it if it has spaces)');
     if (values.owner === undefined) throw usageError('`create` needs --owner <email>.');
     if (values.placement === undefined) throw usageError('`create` needs --placement <name> (shared or a dedicated placement).');
     valid(organizationNameProblem(second));
@@ -139,7 +156,8 @@ export function parseCommandLine(argv: string[]): Invocation {
   }
   if (first === 'move') {
     only('move', ['to', 'abort', 'paused-copy', 'stop-after']);
-    if (second === undefined || rest.length > 0) throw usageError('`move` takes one organization (its id or slug).');
+    if (second === undefined) throw usageError('`move` takes one organization (its id or slug).');
+    noMore('move', rest, 'one organization (its id or slug)');
     const abort = values.abort === true;
     if (abort && (values.to !== undefined || values['paused-copy'])) throw usageError('`move --abort` takes no --to or --paused-copy: it rolls back the unfinished move.');
     if (!abort && values.to === undefined) throw usageError('`move` needs --to <placement> (or --abort).');
@@ -150,30 +168,35 @@ export function parseCommandLine(argv: string[]): Invocation {
   }
   if (first === 'erase') {
     only('erase', ['confirm']);
-    if (second === undefined || rest.length > 0) throw usageError('`erase` takes one organization (its id or slug).');
+    if (second === undefined) throw usageError('`erase` takes one organization (its id or slug).');
+    noMore('erase', rest, 'one organization (its id or slug)');
     if (values.confirm === undefined) throw usageError('`erase` needs --confirm <the organization\'s slug>: erasure cannot be undone.');
     return { command: 'erase', json, organization: second, confirm: values.confirm };
   }
   if (first === 'status' || first === 'purge-archive') {
     only(first, []);
-    if (second === undefined || rest.length > 0) throw usageError(`\`${first}\` takes one organization (its id or slug).`);
+    if (second === undefined) throw usageError(`\`${first}\` takes one organization (its id or slug).`);
+    noMore(first, rest, 'one organization (its id or slug)');
     return { command: first, json, organization: second };
   }
   if (first === 'verify') {
     only('verify', ['against']);
-    if (second === undefined || rest.length > 0) throw usageError('`verify` takes one organization (its id or slug).');
+    if (second === undefined) throw usageError('`verify` takes one organization (its id or slug).');
+    noMore('verify', rest, 'one organization (its id or slug)');
     if (!values.against) throw usageError('`verify` needs --against <placement> (where the other copy is).');
     return { command: 'verify', json, organization: second, against: values.against };
   }
   if (first === 'export') {
-    only('export', ['out', 'include-password-hashes']);
-    if (second === undefined || rest.length > 0) throw usageError('`export` takes one organization (its id or slug).');
+    only('export', ['out', 'include-password-hashes', 'force']);
+    if (second === undefined) throw usageError('`export` takes one organization (its id or slug).');
+    noMore('export', rest, 'one organization (its id or slug)');
     if (!values.out) throw usageError('`export` needs --out <file>.');
-    return { command: 'export', json, organization: second, out: values.out, includePasswordHashes: values['include-password-hashes'] === true };
+    return { command: 'export', json, organization: second, out: values.out, includePasswordHashes: values['include-password-hashes'] === true, force: values.force === true };
   }
   if (first === 'import') {
     only('import', ['to']);
-    if (second === undefined || rest.length > 0) throw usageError('`import` takes one archive file.');
+    if (second === undefined) throw usageError('`import` takes one archive file.');
+    noMore('import', rest, 'one archive file');
     if (!values.to) throw usageError('`import` needs --to <placement> (shared or a dedicated placement).');
     return { command: 'import', json, file: second, to: values.to };
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { storageProvider } from '../storage/index.js';
 import { exportOrganization } from '../tenancy/mobility/export-organization.js';
@@ -23,14 +24,18 @@ export interface ExportReport {
  * `export <org> --out <file> [--include-password-hashes]`: the organization's archive
  * (src/tenancy/mobility/export-organization.ts), read on the placement the directory names at
  * its current epoch, with its `organization.export` audit event. Refuses an organization that
- * is not active (being moved, archived, erased).
+ * is not active (being moved, archived, erased). Refuses (exit code 1, before connecting,
+ * nothing written) when `out` exists and `force` is not set: an archive replaced by mistake
+ * may be the only copy of an erased organization. Checked once at the start: an operator's
+ * tool, not a guard against another process creating the file meanwhile.
  */
-export async function exportCommand(args: { organization: string; out: string; includePasswordHashes: boolean }): Promise<CommandOutput<ExportReport>> {
+export async function exportCommand(args: { organization: string; out: string; includePasswordHashes: boolean; force?: boolean }): Promise<CommandOutput<ExportReport>> {
+  const file = resolve(args.out);
+  if (!args.force && existsSync(file)) throw new CliError(`${file} exists already: choose another --out, or add --force to replace it.`);
   const ctx = await deploymentContext();
   const entry = await organizationNamed(ctx, args.organization);
   if (entry.state !== 'active') throw new CliError(`${entry.slug} is ${entry.state}: only an active organization is exported.`);
   const url = await placementUrl(ctx, entry.placement);
-  const file = resolve(args.out);
   const manifest = await exportOrganization({ organizationId: entry.id, placement: entry.placement, url, epoch: entry.epoch }, file, {
     includePasswordHashes: args.includePasswordHashes,
     sharedUrl: ctx.sharedUrl,

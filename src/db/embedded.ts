@@ -7,6 +7,7 @@ import { serverAccount } from './embedded-account.js';
 import { locateBinaries } from './embedded-binaries.js';
 import { EmbeddedDatabaseError } from './embedded-error.js';
 import { reachableBinaries, locateCluster, RELOCATION_ROOT } from './embedded-location.js';
+import { livePostmaster, orphanMessage } from './embedded-orphan.js';
 import { initCluster, startServer, type ServerProcess } from './embedded-process.js';
 
 export { EmbeddedDatabaseError } from './embedded-error.js';
@@ -51,7 +52,8 @@ const POLL_MS = 50;
  * (mode 0600, readable by this process's user only). Run as root, the server runs as the
  * `postgres` account (see embedded-account.ts), and what that account cannot reach is relocated
  * (see embedded-location.ts).
- * Throws EmbeddedDatabaseError (a one-sentence message) for what the operator must fix.
+ * Throws EmbeddedDatabaseError (a one-sentence message) for what the operator must fix, among
+ * them a server of this cluster still running from a killed earlier run (embedded-orphan.ts).
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
@@ -86,6 +88,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const start = async () => {
     if (removed) throw new Error('the embedded cluster was deleted by stop() (persistent: false)');
     if (server && !server.hasExited()) return;
+    // A server left running by a killed earlier run: say so, rather than "is the port taken?".
+    const orphan = await livePostmaster(clusterDir);
+    if (orphan !== undefined) throw new EmbeddedDatabaseError(orphanMessage(clusterDir, orphan));
     server = startServer(binaries, clusterDir, options.port, flags, account, logger);
     await waitUntilReady(server, adminUrl, await realpath(clusterDir), options.port);
   };

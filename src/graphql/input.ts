@@ -2,14 +2,22 @@ import { isPlausibleEmail, normalizeEmail } from '../auth/email.js';
 import { isUuid } from '../tenancy/organization-id.js';
 import { badInput } from './errors.js';
 
-// Control characters other than tab and line breaks have no place in user text.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// Control characters other than tab, LF and CR (C0, DEL, C1) and the Unicode line and paragraph
+// separators have no place in user text: the same rule as request-input.ts's check of every
+// request string, repeated here so a caller outside GraphQL (a seed, a test) gets it too.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/;
+// Anything that breaks a line: LF, CR, NEL (U+0085), LINE and PARAGRAPH SEPARATOR.
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
 
 export function parseId(value: string, what = 'id'): string {
   if (!isUuid(value)) throw badInput(`Invalid ${what}: expected a UUID.`);
   return value.toLowerCase();
 }
 
+/**
+ * Checked multi-line text: no control characters but tab, LF and CR (CONTROL), `min` to `max`
+ * UTF-16 code units. Returns `value` unchanged; throws BAD_USER_INPUT naming `field`.
+ */
 export function text(value: string, field: string, { min = 0, max }: { min?: number; max: number }): string {
   if (CONTROL.test(value)) throw badInput(`${field} contains control characters.`);
   if (value.length < min) throw badInput(min === 1 ? `${field} must not be empty.` : `${field} must be at least ${min} characters.`);
@@ -17,10 +25,16 @@ export function text(value: string, field: string, { min = 0, max }: { min?: num
   return value;
 }
 
-/** Single-line text: trimmed, no line breaks. */
+/**
+ * Single-line text (a title, a name, a filename): trimmed, then no line break of any kind
+ * (LINE_BREAK) and no tab, then text()'s checks. A tab is refused here though multi-line text
+ * may hold one: a title or a name is shown in one cell of a list, where a tab is invisible
+ * and misaligns columns. Throws BAD_USER_INPUT naming `field` and what was found.
+ */
 export function line(value: string, field: string, limits: { min?: number; max: number }): string {
   const trimmed = value.trim();
-  if (/[\r\n\t]/.test(trimmed)) throw badInput(`${field} must be a single line.`);
+  if (LINE_BREAK.test(trimmed)) throw badInput(`${field} must be a single line: it contains a line break.`);
+  if (trimmed.includes('\t')) throw badInput(`${field} must not contain a tab.`);
   return text(trimmed, field, limits);
 }
 

@@ -40,7 +40,11 @@ const ISO = '2026-01-02T03:04:05.678Z';
 /** A cursor as the server writes them (base64url of a JSON array), around any decoded value. */
 export const cursorOf = (decodedJson: string) => Buffer.from(decodedJson).toString('base64url');
 
-/** Characters no stored text may hold: C0 controls other than tab, LF, CR; DEL; lone surrogates. */
+/**
+ * Characters no stored text may hold: C0 controls other than tab, LF, CR; DEL; C1 controls
+ * (U+0080-U+009F: CSI starts a terminal escape, NEL breaks a line); LINE and PARAGRAPH
+ * SEPARATOR; lone surrogates.
+ */
 export const FORBIDDEN_CHARACTERS: Record<string, string> = {
   NUL: '\u0000',
   'U+0001': '\u0001',
@@ -50,6 +54,12 @@ export const FORBIDDEN_CHARACTERS: Record<string, string> = {
   ESC: '\u001b',
   'U+001F': '\u001f',
   DEL: '\u007f',
+  'U+0080 (first C1)': '\u0080',
+  NEL: '\u0085',
+  CSI: '\u009b',
+  'U+009F (last C1)': '\u009f',
+  'LINE SEPARATOR': '\u2028',
+  'PARAGRAPH SEPARATOR': '\u2029',
   'lone high surrogate': '\ud800',
   'lone low surrogate': '\udfff',
   'surrogates reversed': '\udc00\ud83d',
@@ -63,7 +73,7 @@ function hostileStrings(literals: boolean): Hostile[] {
   const out: Hostile[] = [];
   for (const [name, c] of Object.entries(FORBIDDEN_CHARACTERS)) out.push({ name: `${name} in a string`, value: `edge${c}case@example.test` });
   if (literals) {
-    for (const [name, c] of Object.entries({ NUL: '\u0000', ESC: '\u001b', DEL: '\u007f' })) {
+    for (const [name, c] of Object.entries({ NUL: '\u0000', ESC: '\u001b', DEL: '\u007f', CSI: '\u009b', 'LINE SEPARATOR': '\u2028' })) {
       out.push({ name: `${name} in an escaped literal`, value: `edge${c}case`, literal: 'escaped' });
       out.push({ name: `${name} raw in a block-string literal`, value: `edge${c}case`, literal: 'block' });
     }

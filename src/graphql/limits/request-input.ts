@@ -6,8 +6,13 @@ import { AppError } from '../errors.js';
 // document. A string that passes is plain text PostgreSQL stores exactly as sent. Refused:
 //
 // - NUL: PostgreSQL text cannot hold it (the driver fails with "invalid message format");
-// - the other C0 controls except tab, LF and CR, and DEL (U+007F): never user text, and
-//   terminal escapes (ESC) in stored data reach whoever reads it in a log or a shell;
+// - the other C0 controls except tab, LF and CR, DEL (U+007F) and the C1 controls
+//   (U+0080-U+009F): never user text, and terminal escapes in stored data reach whoever reads
+//   it in a log or a shell (ESC, and its 8-bit form CSI U+009B; NEL U+0085 is a line break
+//   some tools honour);
+// - LINE SEPARATOR and PARAGRAPH SEPARATOR (U+2028, U+2029): line breaks that most tools do
+//   not show as such, so a "single-line" value could hold a hidden break; user text breaks
+//   lines with LF (or CR LF);
 // - lone UTF-16 surrogates: not Unicode text at all (ECMAScript's "well-formed" strings);
 //   node-postgres encodes them as U+FFFD, so what is stored would silently differ from what
 //   was sent.
@@ -24,7 +29,7 @@ import { AppError } from '../errors.js';
  */
 export const MAX_INPUT_DEPTH = 32;
 
-const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** What a request carries besides its document (Apollo's GraphQLRequest fields). */
 export interface RequestInput {
@@ -45,7 +50,7 @@ function checkString(s: string, where: string): void {
   const bad = forbiddenCharacter(s);
   if (bad) {
     throw refused(
-      `${where} contains ${bad}, which is not allowed: control characters other than tab and line breaks, and unpaired UTF-16 surrogates, are refused.`,
+      `${where} contains ${bad}, which is not allowed: control characters other than tab, LF and CR, U+2028/U+2029 and unpaired UTF-16 surrogates are refused.`,
     );
   }
 }
@@ -87,7 +92,7 @@ export function checkDocumentStrings(document: DocumentNode): void {
       const bad = forbiddenCharacter(node.value);
       if (bad) {
         const at = node.loc ? ` (line ${node.loc.startToken.line}, column ${node.loc.startToken.column})` : '';
-        throw refused(`A string in the query${at} contains ${bad}, which is not allowed: control characters other than tab and line breaks are refused.`);
+        throw refused(`A string in the query${at} contains ${bad}, which is not allowed: control characters other than tab, LF and CR, U+2028/U+2029 and unpaired UTF-16 surrogates are refused.`);
       }
     },
   });

@@ -7,12 +7,11 @@ import type { AuthPayloadModel } from '../../graphql/models.js';
 import { recordMembershipIndex } from '../../tenancy/placement/membership-index.js';
 import { ensureUserCopy } from '../../tenancy/placement/user-copy.js';
 import { checkDeferredConstraints } from '../../tenancy/rls-session.js';
-import { recordActivity, type Actor } from '../activity/activity.service.js';
+import { scopeOf } from '../../tenancy/request-scope.js';
+import { recordActivity, recordDenied, type Actor } from '../activity/activity.service.js';
 import { authPayload } from '../viewer/auth-payload.js';
 import { parseInvitationToken } from './invitation-token.js';
 import { isPending } from './invitation.service.js';
-
-type Ctx = Pick<GraphQLContext, 'config' | 'orm' | 'router' | 'userId' | 'requestId'>;
 
 const invalidToken = () => badInput('This invitation token is invalid, used, revoked or expired: ask for a new invitation.');
 
@@ -25,14 +24,17 @@ const invalidToken = () => badInput('This invitation token is invalid, used, rev
  * UNAUTHENTICATED without a token; BAD_USER_INPUT for a malformed, unknown, used, revoked or
  * expired token (one message for all: a forged organization id answers like a wrong secret) or
  * a user who is a member already; FORBIDDEN when the user's normalized email is not the invited
- * one (recorded as `invitation.accept.denied`: only a real token gets that far).
+ * one. That refusal is recorded as `invitation.accept.denied` (only a real token gets that far)
+ * in the caller's own organization's trail (the one the caller's token acts in), and nowhere
+ * when the token names none: the caller is no member of the inviting organization, whose
+ * trail must not show a stranger's identity (README, Known limits: "Denied cross-organization
+ * attempts are recorded in the caller's audit trail only").
  */
-export async function acceptInvitation(ctx: Ctx, token: string): Promise<AuthPayloadModel> {
+export async function acceptInvitation(ctx: GraphQLContext, token: string): Promise<AuthPayloadModel> {
   if (!ctx.userId) throw unauthenticated();
   const parsed = parseInvitationToken(token);
   if (!parsed) throw invalidToken();
   const actor: Actor = { organizationId: parsed.organizationId, userId: ctx.userId, requestId: ctx.requestId };
-  const session = { userId: ctx.userId };
   let refused: string | undefined;
   // The account lives in the shared database; a dedicated placement gets a copy (without the
   // password hash) for its foreign keys and member names.
@@ -61,12 +63,10 @@ export async function acceptInvitation(ctx: Ctx, token: string): Promise<AuthPay
     if (!accepted) throw invalidToken();
     return accepted.value;
   } catch (err) {
-    if (refused && err instanceof AppError && err.extensions.code === 'FORBIDDEN') {
-      // Its own transaction: the one refused in rolled back.
-      await ctx.router.inTenantSession(parsed.organizationId, session, async (tx) => {
-        recordActivity(tx, actor, 'invitation.accept.denied', { type: 'Invitation', id: refused });
-        await tx.flush();
-      });
+    // In the request's own transaction (the caller's organization): the inviting organization's
+    // transaction rolled back, and its trail is not the caller's.
+    if (refused && ctx.tenant && err instanceof AppError && err.extensions.code === 'FORBIDDEN') {
+      await recordDenied(scopeOf(ctx), 'invitation.accept', { type: 'Invitation', id: refused });
     }
     throw err;
   }

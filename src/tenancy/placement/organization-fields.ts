@@ -6,8 +6,8 @@ import { isPlacementName, PLACEMENT_NAME } from './placement-name.js';
 
 /** Sign-up's limit for an organization's name (organizationName: 1 to 100 characters). */
 export const MAX_ORGANIZATION_NAME_LENGTH = 100;
-// Control characters (C0, DEL, C1): never part of a display name.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
+// Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: never part of a display name.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
 
 /**
  * What is wrong with an organization's display name, in one sentence, or undefined when it is
