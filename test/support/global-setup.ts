@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { connectOrm } from '../../src/db/orm.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { buildCli } from './cli-build.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {
@@ -15,6 +16,8 @@ declare module 'vitest' {
     templateDatabase: string;
     /** Prefix of every database this run creates (dropped at the end). */
     databasePrefix: string;
+    /** src/cli/tenant.ts compiled once for this run (test/support/cli-build.ts): what tenant() runs. */
+    tenantCli: string;
   }
 }
 
@@ -51,6 +54,8 @@ export default async function setup(project: TestProject) {
   await orm.getMigrator().up();
   await orm.close();
 
+  const cliDir = await mkdtemp(join(tmpdir(), 'tenantql-cli-build-'));
+  project.provide('tenantCli', await buildCli(cliDir));
   project.provide('adminUrl', adminUrl);
   project.provide('templateDatabase', template);
   project.provide('databasePrefix', prefix);
@@ -60,6 +65,7 @@ export default async function setup(project: TestProject) {
     for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
     await admin.end();
     await stopEmbedded?.();
+    await rm(cliDir, { recursive: true, force: true });
     if (dir) await rm(dir, { recursive: true, force: true });
   };
 }
