@@ -36,13 +36,24 @@ export default async function setup(project: TestProject) {
   let stopEmbedded: (() => Promise<void>) | undefined;
   let dir: string | undefined;
   if (!adminUrl) {
-    dir = await mkdtemp(join(tmpdir(), 'tenantql-test-'));
-    // Run as root, the server runs as `postgres`: a reachable directory keeps its files in place
-    // (a 0700 one would be relocated under /var/lib/tenantql, see src/db/embedded-location.ts).
-    await chmod(dir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', persistent: false });
-    adminUrl = embedded.adminUrl;
-    stopEmbedded = embedded.stop;
+    // A port free a moment ago can be taken before PostgreSQL binds it: .ci/run starts two suites
+    // at the same moment, and both were once handed the same port (the second then stopped with
+    // "could not create any TCP/IP sockets"). Such a start is retried on another port, in a new directory.
+    for (let attempt = 1; ; attempt++) {
+      dir = await mkdtemp(join(tmpdir(), 'tenantql-test-'));
+      // Run as root, the server runs as `postgres`: a reachable directory keeps its files in place
+      // (a 0700 one would be relocated under /var/lib/tenantql, see src/db/embedded-location.ts).
+      await chmod(dir, 0o755);
+      try {
+        const embedded = await startEmbeddedPostgres({ dataDir: dir, port: await freePort(), database: 'postgres', persistent: false });
+        adminUrl = embedded.adminUrl;
+        stopEmbedded = embedded.stop;
+        break;
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        if (attempt >= 3 || !/could not create any TCP\/IP sockets/.test(String(err))) throw err;
+      }
+    }
   }
 
   const prefix = `tenantql_test_${process.pid}_${Date.now().toString(36)}`;
