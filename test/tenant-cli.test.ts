@@ -19,8 +19,9 @@ import { gql } from './support/graphql.js';
 import { freePort } from './support/ports.js';
 import { expectOneSentence, tenant } from './support/tenant-cli.js';
 
-// `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process
-// (what the package.json script runs), with only the environment a shell would give it.
+// `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process,
+// with only the environment a shell would give it (test/support/tenant-cli.ts: compiled once per
+// run, and through tsx as the package.json script runs it where a test says { via: 'tsx' }).
 
 /** An account in the shared database, as sign-up leaves it. */
 async function createAccount(sharedUrl: string, email: string): Promise<string> {
@@ -141,7 +142,8 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
 
   it('create provisions an organization on a dedicated placement for an existing account, and the API serves it there', async () => {
     // The owner's email in another spelling: normalized as everywhere.
-    const created = await tenant(['create', 'Initech Ltd', '--owner', ownerEmail.toUpperCase(), '--placement', 'alpha', '--json'], env);
+    // Through tsx, exactly as `npm run tenant` runs it (the other commands run the same sources compiled once).
+    const created = await tenant(['create', 'Initech Ltd', '--owner', ownerEmail.toUpperCase(), '--placement', 'alpha', '--json'], env, { via: 'tsx' });
     expect(created.code, created.stderr).toBe(0);
     organization = JSON.parse(created.stdout);
     expect(organization).toMatchObject({ placement: 'alpha', tier: 'standard', ownerId, name: 'Initech Ltd' });
@@ -269,7 +271,7 @@ describe('npm run tenant on a shared database and two dedicated placements', () 
       tenant(['create', 'Initech'], env),
       tenant(['frobnicate'], env),
       tenant(['list', '--verbose'], env),
-      tenant(['--help'], {}),
+      tenant(['--help'], {}, { via: 'tsx' }),
       tenant(['create', 'Nobody Inc', '--owner', 'not-an-email', '--placement', 'alpha'], env),
       tenant(['create', 'Twice Inc', '--owner', ownerEmail, '--placement', 'alpha', '--owner', 'nobody@example.test'], env),
       tenant([], {}),

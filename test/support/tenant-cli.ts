@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { ROOT } from './project-copy.js';
 
-// `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process
-// (what the package.json script runs), with only the environment a shell would give it.
+// `npm run tenant -- <command>` as an operator runs it: the real entry point in a child process,
+// with only the environment a shell would give it. By default the entry point compiled once for
+// the run (test/support/cli-build.ts: the same sources, without tsx's start-up in every child);
+// `{ via: 'tsx' }` runs exactly what the package.json script runs, `node --import tsx src/cli/tenant.ts`.
 
 const run = promisify(execFile);
 const ENTRY = join(ROOT, 'src/cli/tenant.ts');
@@ -16,11 +18,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the command line with `args` and `env` (and a shell's PATH and HOME); never throws. */
-export async function tenant(args: string[], env: Record<string, string>): Promise<CliResult> {
+/**
+ * Runs the command line with `args` and `env` (and a shell's PATH and HOME), in the project's
+ * directory; never throws. `via`: `compiled` (the default) or `tsx`, the package.json script's way.
+ */
+export async function tenant(args: string[], env: Record<string, string>, { via = 'compiled' }: { via?: 'compiled' | 'tsx' } = {}): Promise<CliResult> {
   const options = { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env }, timeout: 30_000 };
+  const entry = via === 'tsx' ? ['--import', 'tsx', ENTRY] : [inject('tenantCli')];
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', ENTRY, ...args], options);
+    const { stdout, stderr } = await run(process.execPath, [...entry, ...args], options);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
