@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,12 @@ describe('a mail server that does not answer', () => {
   it('changes nothing in the answer; the failure is logged without recipient or token', async () => {
     const lines: string[] = [];
     const logStream = new Writable({ write: (chunk: Buffer, _enc, next) => (lines.push(chunk.toString()), next()) });
-    const app = await startApp({ SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, MAIL_FROM: 'no-reply@example.test', MAIL_OUTBOX_DIR: '', LOG_LEVEL: 'warn' }, undefined, { logStream });
+    // A server of the test's own that drops every connection: a port merely found free could be
+    // taken meanwhile by another suite's server, which accepts and never greets.
+    const dropper = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const port = (dropper.address() as AddressInfo).port;
+    const app = await startApp({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'no-reply@example.test', MAIL_OUTBOX_DIR: '', LOG_LEVEL: 'warn' }, undefined, { logStream });
     try {
       const input = signUpInput();
       const res = await gqlOk(app, SignUpDocument, { input });
@@ -88,6 +94,7 @@ describe('a mail server that does not answer', () => {
       expect(lines.join('\n')).not.toContain(input.email);
     } finally {
       await app.close();
+      dropper.close();
     }
   });
 });

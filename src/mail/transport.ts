@@ -49,9 +49,17 @@ function outbox(from: string, dir: string): MailTransport {
   };
 }
 
+/**
+ * How long a delivery may wait on the mail server, in ms. nodemailer's defaults (connection 2 min,
+ * greeting 30 s, socket idle 10 min: its smtp-connection docs) let a server that accepts and never
+ * answers hold a delivery (and its connection) for minutes. No request waits for a delivery; a
+ * failure is logged ('mail delivery failed').
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+
 /** SMTP_URL: nodemailer's SMTP transport, one connection per message (no pool to keep open). */
 function smtp(from: string, url: string): MailTransport {
-  const transport = nodemailer.createTransport(url, { from });
+  const transport = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS }, { from });
   return {
     kind: 'smtp',
     async deliver(message) {
