@@ -161,6 +161,13 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
 
   // Before the Apollo plugin: routes keep the error handler in force when they are registered.
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    // The client closed its connection (gave up on a slow upload, or shutdown's grace period
+    // ended it): not a server fault, and no one is left to answer. Its stream's "aborted"
+    // (ECONNRESET) is no database failure either.
+    if (request.raw.destroyed && request.socket.destroyed) {
+      request.log.info({ reason: error.message }, 'client went away before its request ended');
+      return reply.code(400).send({ errors: [{ message: 'The connection closed before the request ended.', extensions: { code: 'BAD_REQUEST', requestId: request.id } }] });
+    }
     // A database outage on a non-GraphQL route (signed file URLs): 503 + Retry-After, as in GraphQL.
     const refusal = placementRefusal(error);
     if (refusal) {
