@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config/index.js';
+import { requestForLog } from './url-redaction.js';
 
 const PRETTY = 'pino-pretty';
 
@@ -26,6 +27,10 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'nodeEnv'>): L
     level: config.logLevel,
     // Tokens and passwords never reach the log.
     redact: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.passwordHash'],
+    // Every `req` logged (Fastify's "incoming request", errors with their request) shows a redacted
+    // URL: a signed file URL's token is a credential (src/url-redaction.ts). Pino's serializers
+    // take precedence over Fastify's own for the child loggers Fastify makes from this one.
+    serializers: { req: requestForLog },
     ...(pretty ? { transport: { target: PRETTY, options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
   });
 }

@@ -53,7 +53,15 @@ const shutdown = async (signal: string) => {
     // close() waits for every connection to end; keep-alive clients would hold it open forever,
     // so connections are closed as soon as they fall idle (after their in-flight request).
     const reapIdle = setInterval(() => server.server.closeIdleConnections(), 50);
+    // A request still running after the grace period (a slow upload, a client that never ends
+    // its body) would hold the process, and its embedded database, for as long as the client
+    // likes: its connection is closed then (SHUTDOWN_GRACE_MS), and the shutdown goes on.
+    const graceOver = setTimeout(() => {
+      logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace period over: closing the connections still open');
+      server.server.closeAllConnections();
+    }, config.shutdownGraceMs);
     await server.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    clearTimeout(graceOver);
     clearInterval(reapIdle);
   }
   // Scraped until the API has drained, so the last requests are counted.

@@ -9,7 +9,7 @@ import type { AppConfig } from './config/index.js';
 import { tenantFilteredEntities } from './db/entities/index.js';
 import type { Orm } from './db/orm.js';
 import { buildContext, type GraphQLContext } from './graphql/context.js';
-import { maskError } from './graphql/errors.js';
+import { maskError, placementRefusal } from './graphql/errors.js';
 import { registerCors } from './graphql/limits/cors.js';
 import { edgeLimits } from './graphql/limits/limits.js';
 import { createPlayground } from './graphql/playground/index.js';
@@ -22,6 +22,7 @@ import { registerGraphQLMetrics, rateLimitMetricsPlugin } from './metrics/graphq
 import type { Metrics } from './metrics/metrics.js';
 import { poolStatsOf } from './db/pool-stats.js';
 import { requestLogPlugin } from './graphql/request-log.js';
+import { retryStatusPlugin } from './graphql/retry-status.js';
 import { registerTrustedDocuments } from './graphql/trusted-documents/gate.js';
 import { trustedManifest } from './graphql/trusted-documents/manifest.js';
 import { createRateLimits } from './rate-limit/index.js';
@@ -150,6 +151,7 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
       ...limits.plugins,
       ...rateLimits.plugins, // charges the edge's verdict; order-independent (src/graphql/limits/request-verdict.ts)
       requestTransactionPlugin(),
+      retryStatusPlugin(), // SERVICE_UNAVAILABLE / TENANT_MOVING: HTTP 503 + Retry-After, however raised
       // No cache hints are declared; the default cache-control plugin would still wrap every field.
       ApolloServerPluginCacheControlDisabled(),
       playground?.landingPage ?? ApolloServerPluginLandingPageDisabled(),
@@ -159,6 +161,22 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
 
   // Before the Apollo plugin: routes keep the error handler in force when they are registered.
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    // The client closed its connection (gave up on a slow upload, or shutdown's grace period
+    // ended it): not a server fault, and no one is left to answer. Its stream's "aborted"
+    // (ECONNRESET) is no database failure either.
+    if (request.raw.destroyed && request.socket.destroyed) {
+      request.log.info({ reason: error.message }, 'client went away before its request ended');
+      return reply.code(400).send({ errors: [{ message: 'The connection closed before the request ended.', extensions: { code: 'BAD_REQUEST', requestId: request.id } }] });
+    }
+    // A database outage on a non-GraphQL route (signed file URLs): 503 + Retry-After, as in GraphQL.
+    const refusal = placementRefusal(error);
+    if (refusal) {
+      request.log.warn({ err: error }, 'request refused: retry later');
+      return reply
+        .code(503)
+        .header('retry-after', String(refusal.retryAfterSeconds))
+        .send({ errors: [{ message: refusal.message, extensions: { code: refusal.extensions.code, retryAfter: refusal.retryAfterSeconds, requestId: request.id } }] });
+    }
     // Fastify's own 4xx (bad JSON, body too large) keep their message; anything else is masked.
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) request.log.error({ err: error }, 'unexpected error');
@@ -180,7 +198,15 @@ export async function createServer({ config, orm, logger, typeDefs, metrics, rou
   const { loginThrottle, signUpThrottle, invitationThrottle } = rateLimits;
   const throttles = { loginThrottle, signUpThrottle, invitationThrottle };
   await app.register(fastifyApollo(apollo), {
-    context: (request) => logContextFailure(request, buildContext({ config, router, authenticate, mailer, storage, ...throttles }, request)),
+    context: (request) => logContextFailure(request, buildContext({ config, router, authenticate, mailer, storage, ...throttles }, request).catch((err: unknown) => {
+      // A database that cannot be reached while the context is built (the token's user looked
+      // up on the shared database, say): 503 + Retry-After, as Apollo answers a context error
+      // with the thrown error's own status and no plugin runs to set it.
+      const refusal = placementRefusal(err);
+      if (!refusal || refusal === err) throw err;
+      request.log.warn({ err }, 'database unavailable while building the request context: answered 503');
+      throw refusal;
+    })),
   });
 
   playground?.registerRoutes(app);

@@ -95,6 +95,10 @@ describe('input sweep over the schema', () => {
     for (const p of positions) expect(hostileValues(p).length, p.label).toBeGreaterThanOrEqual(4);
     const afterValues = hostileValues(positions.find((p) => p.label === 'Query.activity(after)')!).map((h) => h.name);
     expect(afterValues).toEqual(expect.arrayContaining(['cursor: year 275760 (JavaScript maximum)', 'cursor: an extra element', 'cursor: a number for the id']));
+    // Every page size (`first`, on every list field) gets the in-range-Int, out-of-page-range values.
+    const pages = positions.filter((p) => p.path[p.path.length - 1] === 'first');
+    expect(pages.map((p) => p.label)).toEqual(expect.arrayContaining(['Query.documents(first)', 'Query.activity(first)']));
+    for (const p of pages) expect(hostileValues(p).filter((h) => h.expectCode === 'BAD_USER_INPUT').map((h) => h.value), p.label).toEqual([0, -1, 101, 1_000_000, 2 ** 31 - 1]);
   });
 
   it.each(positions.map((position) => ({ label: position.label, position })))(
@@ -116,7 +120,7 @@ describe('input sweep over the schema', () => {
       const calls = callers().flatMap(({ who, token }) => hostileValues(position).map((hostile) => ({ who, token, hostile })));
       await inPool(calls, 4, async ({ who, token, hostile }) => {
         const answer = await post(app.graphqlUrl, hostileBody(position, hostile, known), token);
-        const problem = refusalProblem(answer);
+        const problem = refusalProblem(answer, hostile.expectCode);
         if (problem) problems.push(`${who}, ${hostile.name}: ${problem}: ${answer.raw.slice(0, 300)}`);
       });
       const after = await tableFingerprints(owner);

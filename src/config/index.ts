@@ -66,6 +66,8 @@ export interface AppConfig {
   trustedDocuments: TrustedDocumentsMode;
   /** The Prometheus listener (src/metrics/); no port: none. */
   metrics: MetricsConfig;
+  /** SHUTDOWN_GRACE_MS: how long (ms) a shutdown waits for requests in flight before closing their connections. */
+  shutdownGraceMs: number;
   jwks?: {
     url: string;
     issuer: string;

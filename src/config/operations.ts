@@ -14,6 +14,11 @@ export const operationsEnvSchema = {
   TRUSTED_DOCUMENTS: z.preprocess(blankAsUndefined, z.enum(['allow', 'only'], { message: 'must be allow or only' }).default('allow')),
   /** TCP port of the separate metrics listener (on HOST); unset: no metrics listener, in every mode. */
   METRICS_PORT: z.preprocess(blankAsUndefined, z.coerce.number({ message: 'must be a port number' }).int().min(1).max(65535).optional()),
+  /**
+   * Milliseconds a shutdown (SIGTERM, SIGINT) waits for requests in flight before closing the
+   * connections still open (a slow upload, a client that never finishes); default 10000.
+   */
+  SHUTDOWN_GRACE_MS: z.preprocess(blankAsUndefined, z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(0).max(3_600_000).default(10_000)),
 };
 
 type OperationsEnv = { [K in keyof typeof operationsEnvSchema]?: z.infer<(typeof operationsEnvSchema)[K]> } & {
@@ -37,12 +42,12 @@ export interface MetricsConfig {
  * TRUSTED_DOCUMENTS=only contradict each other (the playground sends free text, which `only`
  * refuses), so they are refused together rather than one being silently ignored.
  */
-export function operationsConfig(e: OperationsEnv, problems: string[]): { trustedDocuments: TrustedDocumentsMode; metrics: MetricsConfig } {
+export function operationsConfig(e: OperationsEnv, problems: string[]): { trustedDocuments: TrustedDocumentsMode; metrics: MetricsConfig; shutdownGraceMs: number } {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     problems.push(`METRICS_PORT must differ from PORT (${e.PORT}): metrics are served on their own listener, never on the API's.`);
   }
   if (e.PLAYGROUND_ENABLED === true && e.TRUSTED_DOCUMENTS === 'only') {
     problems.push('PLAYGROUND_ENABLED=true and TRUSTED_DOCUMENTS=only contradict each other: the playground sends free-form queries, which `only` refuses. Unset one.');
   }
-  return { trustedDocuments: e.TRUSTED_DOCUMENTS ?? 'allow', metrics: { port: e.METRICS_PORT } };
+  return { trustedDocuments: e.TRUSTED_DOCUMENTS ?? 'allow', metrics: { port: e.METRICS_PORT }, shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000 };
 }

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { PlacementUnavailableError, TenantNotServedError } from '../tenancy/placement/placement-errors.js';
+import { isConnectionFailure, PlacementUnavailableError, TenantNotServedError } from '../tenancy/placement/placement-errors.js';
 
 /**
  * The closed set of codes a client can see. Anything else becomes INTERNAL_SERVER_ERROR with
@@ -108,7 +108,7 @@ const RETRY_MOVING_SECONDS = 2;
  */
 export function placementRefusal(err: unknown): RetryLaterError | null {
   if (err instanceof RetryLaterError) return err;
-  if (err instanceof PlacementUnavailableError) {
+  if (err instanceof PlacementUnavailableError || connectionFailureWithin(err)) {
     return new RetryLaterError('SERVICE_UNAVAILABLE', "Your organization's database is unavailable right now; other organizations are not affected. Retry shortly.", RETRY_UNAVAILABLE_SECONDS);
   }
   // A write while the organization's move pauses its writes: its transaction is read only (tenant-move migration).
@@ -116,4 +116,20 @@ export function placementRefusal(err: unknown): RetryLaterError | null {
     return new RetryLaterError('TENANT_MOVING', 'Your organization is being moved to another database; retry in a moment.', RETRY_MOVING_SECONDS);
   }
   return null;
+}
+
+/**
+ * Whether `err`, or an error it wraps (`cause`, `originalError`, MikroORM's `previous`), is a
+ * failure to reach or keep a database connection (isConnectionFailure): a database that went
+ * down under a running server is a retryable outage on every path, not an internal error.
+ */
+function connectionFailureWithin(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = err; e && typeof e === 'object' && !seen.has(e); ) {
+    seen.add(e);
+    if (isConnectionFailure(e)) return true;
+    const wrapper = e as { cause?: unknown; originalError?: unknown; previous?: unknown };
+    e = wrapper.cause ?? wrapper.originalError ?? wrapper.previous;
+  }
+  return false;
 }

@@ -1,6 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyRequest } from 'fastify';
 import type { GraphQLContext } from '../graphql/context.js';
+import { placementRefusal } from '../graphql/errors.js';
+import { answerRetryableAs503 } from '../graphql/retry-status.js';
 import type { TenantSession } from './tenant-session.js';
 
 // The open transaction of each request, so it is closed however the request ends.
@@ -25,11 +27,18 @@ export function requestTransactionPlugin(): ApolloServerPlugin<GraphQLContext> {
             await session.end(true);
           } catch (err) {
             logger.error(`request ${contextValue.requestId}: commit failed: ${String(err)}`);
+            // The database going away at the commit is an outage (503, retry), not a bug.
+            const refusal = placementRefusal(err);
             if (response.body.kind === 'single') {
               response.body.singleResult = {
                 data: null,
-                errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId } }],
+                errors: [
+                  refusal
+                    ? { message: refusal.message, extensions: { code: refusal.extensions.code, retryAfter: refusal.retryAfterSeconds, requestId: contextValue.requestId } }
+                    : { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: contextValue.requestId } },
+                ],
               };
+              answerRetryableAs503(response);
             }
           }
         },

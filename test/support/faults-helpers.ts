@@ -56,6 +56,8 @@ export interface Outcome {
   status: number | null;
   /** The x-request-id response header. */
   requestId: string | null;
+  /** The Retry-After response header, if any. */
+  retryAfter?: string | null;
   raw: string;
   body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] } | null;
   thrown?: string;
@@ -80,7 +82,7 @@ export async function post(url: string, query: string, variables: Record<string,
     } catch {
       // left null: checked by the caller
     }
-    return { status: res.status, requestId: res.headers.get('x-request-id'), raw, body, sentAt, answeredAt: Date.now() };
+    return { status: res.status, requestId: res.headers.get('x-request-id'), retryAfter: res.headers.get('retry-after'), raw, body, sentAt, answeredAt: Date.now() };
   } catch (err) {
     const cause = err instanceof Error && err.cause ? ` (${String(err.cause)})` : '';
     return { status: null, requestId: null, raw: '', body: null, thrown: `${String(err)}${cause}`, sentAt, answeredAt: Date.now() };

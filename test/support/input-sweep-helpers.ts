@@ -29,6 +29,8 @@ export interface Hostile {
   value: unknown;
   /** A string sent as a literal in the document: escaped ("\u0000") or raw in a block string. */
   literal?: 'escaped' | 'block';
+  /** The one code the refusal must carry (not merely any client code), when the value has one right answer. */
+  expectCode?: string;
 }
 
 /** `[[[ ... ]]]` `depth` levels deep, written as text (nothing recursive builds or prints it). */
@@ -130,6 +132,14 @@ function hostileNumbers(isInt: boolean): Hostile[] {
   return out;
 }
 
+/**
+ * Page sizes that are valid Ints but outside 1..100 (src/graphql/pagination.ts): a range error
+ * (BAD_USER_INPUT), however large, never QUERY_TOO_COMPLEX because a huge page costs a lot.
+ */
+function pageSizesOutOfRange(): Hostile[] {
+  return [0, -1, 101, 1_000_000, 2 ** 31 - 1].map((value) => ({ name: `first: ${value} (outside 1..100)`, value, expectCode: 'BAD_USER_INPUT' }));
+}
+
 /** Dates a JavaScript Date can hold and PostgreSQL cannot, and dates that are no dates at all. */
 function hostileDates(): Hostile[] {
   return [
@@ -173,6 +183,7 @@ export function hostileValues(position: InputPosition): Hostile[] {
     );
   } else if (isScalarType(named) && (named.name === 'Int' || named.name === 'Float')) {
     out.push(...hostileNumbers(named.name === 'Int'));
+    if (name === 'first') out.push(...pageSizesOutOfRange());
   } else if (isScalarType(named) && named.name === 'Boolean') {
     out.push({ name: 'a string for a boolean', value: 'true' }, { name: 'a number for a boolean', value: 1 });
   } else if (isScalarType(named)) {
@@ -252,9 +263,10 @@ export const CLIENT_CODES = new Set([
 ]);
 
 /** What is wrong with the answer to a hostile value: it must be refused with client codes only, below HTTP 500. */
-export function refusalProblem(answer: SweepAnswer): string | null {
+export function refusalProblem(answer: SweepAnswer, expectCode?: string): string | null {
   if (answer.status >= 500) return `HTTP ${answer.status}`;
   if (answer.codes.length === 0) return 'accepted (no error)';
+  if (expectCode && answer.codes.some((c) => c !== expectCode)) return `codes ${answer.codes.join(', ')}, expected ${expectCode} only`;
   const bad = answer.codes.filter((c) => !CLIENT_CODES.has(String(c)));
   return bad.length ? `codes ${bad.join(', ')}` : null;
 }

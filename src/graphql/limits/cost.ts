@@ -1,6 +1,7 @@
 import { GraphQLError, getVariableValues, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { directiveEstimator, getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { MAX_PAGE_SIZE } from '../pagination.js';
+import { AppError } from '../errors.js';
+import { MAX_PAGE_SIZE, pageSize } from '../pagination.js';
 
 /** Fields (fragments expanded) the estimator walks before it gives up and calls the query too complex. */
 export const MAX_QUERY_NODES = 10_000;
@@ -38,8 +39,27 @@ export const complexityDirectiveEstimator: ComplexityEstimator = (options) => {
   return complexityDirective({ ...options, args: atLeastOne(options.args) as Record<string, unknown> });
 };
 
-/** In order: a field's `@complexity`, else its page size, else 1 plus its children. */
-export const estimators: ComplexityEstimator[] = [complexityDirectiveEstimator, pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
+/**
+ * Not an estimate: refuses a `first` outside 1..MAX_PAGE_SIZE on any field with a BAD_USER_INPUT
+ * (pageSize's own message), before the cost of a huge page is computed. Otherwise
+ * `documents(first: 1000000)` would be called too complex while `first: 101` is a range error:
+ * the argument's range is what the client got wrong, whatever the cost (resolvers check the same
+ * range with pageSize). Returns undefined: the next estimator prices the field.
+ */
+export const pageRangeEstimator: ComplexityEstimator = ({ field, args }) => {
+  if (!field.args.some((a) => a.name === 'first') || args.first == null) return undefined;
+  try {
+    pageSize(args.first as number, 1);
+  } catch (err) {
+    // HTTP 400, as every refusal before execution (Apollo answers 500 for one without a status).
+    if (err instanceof AppError) throw new AppError('BAD_USER_INPUT', err.message, 400);
+    throw err;
+  }
+  return undefined;
+};
+
+/** In order: the `first` range check, then a field's `@complexity`, else its page size, else 1 plus its children. */
+export const estimators: ComplexityEstimator[] = [pageRangeEstimator, complexityDirectiveEstimator, pagedListEstimator, simpleEstimator({ defaultComplexity: 1 })];
 
 /** The document expands to more than MAX_QUERY_NODES fields: refused as too complex without an estimate. */
 export class TooManyNodesError extends Error {}
@@ -58,7 +78,8 @@ const known = new WeakMap<DocumentNode, Map<string, number>>();
  * children times their page size, `@complexity` fields their declared value), or null when the
  * variables do not coerce (execution then refuses the request before any resolver runs).
  * `variables` must have passed checkRequestInput (bounded depth): they are serialised for the cache.
- * Throws TooManyNodesError beyond MAX_QUERY_NODES fields.
+ * Throws TooManyNodesError beyond MAX_QUERY_NODES fields, and BAD_USER_INPUT (AppError) for a
+ * `first` outside 1..MAX_PAGE_SIZE (pageRangeEstimator).
  */
 export function estimateCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number | null {
   const json = JSON.stringify(variables);

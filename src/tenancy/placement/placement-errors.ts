@@ -72,5 +72,6 @@ export function isConnectionFailure(err: unknown): boolean {
   if (/^08/.test(code) || /^57P0[1-4]$/.test(code) || code === '3D000' || code === '53300') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code)) return true;
   const message = e.message ?? '';
-  return /Timeout acquiring a connection|Connection terminated|terminating connection|the database system is (starting up|shutting down)/.test(message);
+  // node-postgres's words for a client whose socket already failed ("Client has encountered a connection error and is not queryable").
+  return /Timeout acquiring a connection|Connection terminated|terminating connection|the database system is (starting up|shutting down)|encountered a connection error/.test(message);
 }
