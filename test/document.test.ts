@@ -97,7 +97,9 @@ describe('pagination', () => {
   it.each([0, 101, -1])('first: %i is BAD_USER_INPUT', async (first) => {
     const res = await gql(app, DocumentsDocument, { first }, { token: big.owner.token });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
-    expect(res.data).toBeNull();
+    // Refused before execution (HTTP 400, as a malformed request): no `data` at all (GraphQL over HTTP).
+    expect(res.status).toBe(400);
+    expect(res.data).toBeUndefined();
   });
 
   it.each([

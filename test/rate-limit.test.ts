@@ -103,8 +103,22 @@ describe('what a request is charged', () => {
   const HUGE = `{ documents(first: 100) { edges { cursor node { id title body createdAt updatedAt archivedAt
     createdBy { id name email createdAt } comments(first: 100) { id body createdAt author { id name email createdAt } } } } } }`;
 
-  /** An anonymous request estimated at exactly `points` (2 to 5000): a page of `first` cursors is 1 + 2 x first. */
-  const costing = (points: number) => `{ documents(first: ${Math.floor((points - 1) / 2)}) { edges { cursor } }${points % 2 === 0 ? ' t: __typename' : ''} }`;
+  /**
+   * An anonymous request estimated at exactly `points` (2 to ~3,000: MAX_ALIASES is 15): a page
+   * of `first` cursors is 1 + 2 x first, and `first` is at most 100, so pages of 100 (201
+   * points), then one smaller page, then a `__typename` (1 point) for each point left.
+   */
+  const costing = (points: number) => {
+    const fields: string[] = [];
+    let left = points;
+    while (left >= 3) {
+      const first = Math.min(100, Math.floor((left - 1) / 2));
+      fields.push(`${fields.length ? `p${fields.length}: ` : ''}documents(first: ${first}) { edges { cursor } }`);
+      left -= 1 + 2 * first;
+    }
+    for (let i = 0; i < left; i++) fields.push(`t${i}: __typename`);
+    return `{ ${fields.join(' ')} }`;
+  };
 
   /** `n` aliased calls of a root mutation, each with valid generated arguments and a fresh email. */
   function aliased(fieldName: string, n: number): { query: string; variables: Record<string, unknown> } {

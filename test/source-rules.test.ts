@@ -56,6 +56,8 @@ const rules: Rule[] = [
       'tenancy/placement/membership-index.ts',
       // Calls sweep_files and forget_file_deletions, which set each organization themselves (file_lifecycle migration).
       'modules/file/file-sweep.ts',
+      // The routing directory: one organization row's placement, state and epoch by primary key (no tenant-owned table).
+      'tenancy/placement/directory.ts',
     ],
     samples: ["await em.execute('select 1')", 'const knex = em.getKnex();', "em.getConnection('write')", "raw('now()')"],
   },
