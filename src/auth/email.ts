@@ -1,3 +1,5 @@
+import { ANY_CONTROL, LONE_SURROGATE } from '../text-characters.js';
+
 /** RFC 5321 section 4.5.3.1.3: a path is at most 256 octets, so an address at most 254 characters. */
 export const MAX_EMAIL_LENGTH = 254;
 
@@ -26,9 +28,6 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().normalize('NFC').toLowerCase().toUpperCase().toLowerCase().normalize('NFC');
 }
 
-// Control characters (C0, DEL, C1), LINE and PARAGRAPH SEPARATOR, and UTF-16 surrogates without their pair.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Whether a normalized address has the shape `local@domain.tld`, at most MAX_EMAIL_LENGTH
@@ -39,7 +38,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function isPlausibleEmail(normalized: string): boolean {
   return (
     normalized.length <= MAX_EMAIL_LENGTH &&
-    !CONTROL.test(normalized) &&
+    !ANY_CONTROL.test(normalized) &&
     !LONE_SURROGATE.test(normalized) &&
     /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)
   );

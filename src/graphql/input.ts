@@ -1,11 +1,11 @@
 import { isPlausibleEmail, normalizeEmail } from '../auth/email.js';
 import { isUuid } from '../tenancy/organization-id.js';
+import { CONTROL_EXCEPT_TAB_AND_NEWLINES } from '../text-characters.js';
 import { badInput } from './errors.js';
 
-// Control characters other than tab, LF and CR (C0, DEL, C1) and the Unicode line and paragraph
-// separators have no place in user text: the same rule as request-input.ts's check of every
-// request string, repeated here so a caller outside GraphQL (a seed, a test) gets it too.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/;
+// The same rule as request-input.ts's check of every request string, applied here too so a
+// caller outside GraphQL (a seed, a test) gets it.
+const CONTROL = CONTROL_EXCEPT_TAB_AND_NEWLINES;
 // Anything that breaks a line: LF, CR, NEL (U+0085), LINE and PARAGRAPH SEPARATOR.
 const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/;
 

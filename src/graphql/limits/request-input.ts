@@ -1,5 +1,6 @@
 import { Kind, visit, type DocumentNode } from 'graphql';
 import { AppError } from '../errors.js';
+import { CONTROL_EXCEPT_TAB_AND_NEWLINES, LONE_SURROGATE } from '../../text-characters.js';
 
 // Every string a client puts into a request, checked once before anything runs: the variables
 // and extensions at any depth (keys included), the operation name and each string literal of the
@@ -29,7 +30,7 @@ import { AppError } from '../errors.js';
  */
 export const MAX_INPUT_DEPTH = 32;
 
-const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN_CHARACTER = new RegExp(`${CONTROL_EXCEPT_TAB_AND_NEWLINES.source}|${LONE_SURROGATE.source}`);
 
 /** What a request carries besides its document (Apollo's GraphQLRequest fields). */
 export interface RequestInput {

@@ -3,11 +3,10 @@
 // line, exit code 2), createOrganizationOnPlacement again for any other caller.
 import { isPlausibleEmail, normalizeEmail } from '../../auth/email.js';
 import { isPlacementName, PLACEMENT_NAME } from './placement-name.js';
+import { ANY_CONTROL } from '../../text-characters.js';
 
 /** Sign-up's limit for an organization's name (organizationName: 1 to 100 characters). */
 export const MAX_ORGANIZATION_NAME_LENGTH = 100;
-// Control characters (C0, DEL, C1) and the Unicode line and paragraph separators: never part of a display name.
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/;
 
 /**
  * What is wrong with an organization's display name, in one sentence, or undefined when it is
@@ -18,7 +17,7 @@ export function organizationNameProblem(raw: string): string | undefined {
   const name = raw.trim();
   if (name.length === 0) return raw.length === 0 ? "The organization's name is empty." : "The organization's name is blank: it has only white space.";
   if (name.length > MAX_ORGANIZATION_NAME_LENGTH) return `The organization's name is ${name.length} characters long: at most ${MAX_ORGANIZATION_NAME_LENGTH}.`;
-  if (CONTROL.test(name)) return "The organization's name contains a control character (a line break, tab, ...).";
+  if (ANY_CONTROL.test(name)) return "The organization's name contains a control character (a line break, tab, ...).";
   return undefined;
 }
 
