@@ -32,8 +32,16 @@ describe('signed file URLs in the log of the real entry point', () => {
     // A signed URL sent with a method it does not take: Fastify's not-found path.
     await fetch(file!.downloadUrl, { method: 'DELETE' }).then((r) => r.arrayBuffer());
     secrets = [tokenOf(upload.uploadUrl), tokenOf(file!.downloadUrl)];
-    // Each request's "request completed" line is written before the next test reads the log.
-    await waitFor('the requests to be logged', async () => (session.proc.lines.filter((l) => l.msg === 'request completed').length >= 8 ? true : undefined), 5_000);
+    // The five /files requests' lines (incoming and completed) are written before the tests read
+    // the log: the log arrives through a pipe, after the answers (counting all "request
+    // completed" lines let the GraphQL ones of the set-up satisfy the wait).
+    const fileRequestIds = () => new Set(session.proc.lines.filter((l) => l.msg === 'incoming request' && String((l.req as { url?: string })?.url).startsWith('/files/')).map((l) => l.reqId));
+    const completed = () => new Set(session.proc.lines.filter((l) => l.msg === 'request completed').map((l) => l.reqId));
+    await waitFor('the file requests to be logged', async () => {
+      const ids = fileRequestIds();
+      const done = completed();
+      return ids.size >= 5 && [...ids].every((id) => done.has(id)) ? true : undefined;
+    }, 10_000);
   }, 90_000);
   afterAll(() => session?.cleanUp());
 
